@@ -1,0 +1,7 @@
+/* cmd.h - entry points of the subcommands; each parses its own flags. */
+#ifndef SVCNET_CMD_H
+#define SVCNET_CMD_H
+
+int cmd_server(int argc, char **argv);
+
+#endif

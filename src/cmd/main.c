@@ -1,0 +1,44 @@
+/* main.c - `svcnet <command>`: dispatch to the subcommands. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cmd/cmd.h"
+
+#ifndef SVCNET_VERSION
+#define SVCNET_VERSION "0.1.0"
+#endif
+
+static const struct cmd_entry {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *help;
+} cmd_table[] = {
+	{"server", cmd_server, "API server, controllers and store"},
+};
+
+static void cmd_usage(FILE *f)
+{
+	fprintf(f, "usage: svcnet <command> [flags]\n\ncommands:\n");
+	for (size_t i = 0; i < sizeof(cmd_table) / sizeof(cmd_table[0]); i++)
+		fprintf(f, "  %-10s %s\n", cmd_table[i].name, cmd_table[i].help);
+	fprintf(f, "\nnot built yet: agent, proxy, dns, ingress, up, down, exec, explain\n"
+		   "run `svcnet <command> --help` for a command's flags\n");
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		cmd_usage(argc < 2 ? stderr : stdout);
+		return argc < 2 ? 2 : 0;
+	}
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version")) {
+		printf("svcnet %s\n", SVCNET_VERSION);
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof(cmd_table) / sizeof(cmd_table[0]); i++)
+		if (!strcmp(argv[1], cmd_table[i].name))
+			return cmd_table[i].fn(argc - 1, argv + 1);
+	fprintf(stderr, "svcnet: unknown command \"%s\"\n", argv[1]);
+	cmd_usage(stderr);
+	return 2;
+}
