@@ -1,7 +1,7 @@
 /*
  * unit.h - the smallest test harness that does the job.
  *
- * Every tests/unit/*.c file defines tests with UNIT_TEST(name) { ... }; they
+ * Every test file under tests/unit defines tests with UNIT_TEST(name) { ... }; they
  * register themselves at load time, so adding a file needs no list to edit.
  * The runner (unit_main.c) prints one line per failure and ends with the
  * closing line "N passed, N failed" that CI reads.
