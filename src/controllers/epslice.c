@@ -1,0 +1,703 @@
+/*
+ * epslice.c - desired EndpointSlices for one Service, diffed against the existing ones.
+ *
+ * This follows k8s.io/endpointslice's Reconciler step by step, because its
+ * choices are what keep churn low on big Services: endpoints are identified by
+ * (addresses, hostname, pod) so a readiness flip updates one slice in place;
+ * slices are grouped by their resolved port set; leftovers go first into slices
+ * already being rewritten, then into the unchanged slice they fill best, then
+ * into new slices; a create that coincides with a delete becomes an update.
+ * Where upstream iterates Go maps (random order) we use sorted orders, so the
+ * same input always gives the same writes and a second run gives none.
+ */
+#include "controllers/epslice.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/selector.h"
+#include "controllers/epslice_int.h"
+#include "lib/buf.h"
+
+/* ---- desired state ---- */
+
+struct dep { /* one desired endpoint */
+	char *key;
+	json_t *obj;
+	unsigned char sk[17]; /* family, then address bytes: the fill order */
+	size_t idx;           /* pod order: the last of duplicates wins, like a Go map insert */
+	int taken;            /* placed, or a shadowed duplicate */
+};
+
+struct group { /* desired endpoints sharing one resolved port set */
+	char *pkey;
+	json_t *ports;
+	struct dep *d; /* sorted by key once complete */
+	size_t n, cap;
+	struct dep **order; /* untaken endpoints by address */
+	size_t norder, cursor, left;
+};
+
+struct xs { /* an existing slice of the address type being reconciled */
+	const json_t *o;
+	char *pkey;
+	int owned;
+};
+
+struct rc {
+	const json_t *svc;
+	const char *name, *ns, *uid;
+	json_t *labels; /* what every slice of the Service must carry */
+	int max, pnr;
+	sel *sel;
+	json_t *actions;
+};
+
+static int dep_key_cmp(const void *a, const void *b)
+{
+	const struct dep *x = a, *y = b;
+	int c = strcmp(x->key, y->key);
+
+	return c ? c : (x->idx > y->idx) - (x->idx < y->idx);
+}
+
+static int dep_addr_cmp(const void *a, const void *b)
+{
+	const struct dep *x = *(struct dep *const *)a, *y = *(struct dep *const *)b;
+	int c = memcmp(x->sk, y->sk, sizeof(x->sk));
+
+	return c ? c : strcmp(x->key, y->key);
+}
+
+static void groups_free(struct group *g, size_t ng)
+{
+	for (size_t i = 0; i < ng; i++) {
+		for (size_t j = 0; j < g[i].n; j++) {
+			free(g[i].d[j].key);
+			json_decref(g[i].d[j].obj);
+		}
+		free(g[i].d);
+		free(g[i].order);
+		free(g[i].pkey);
+		json_decref(g[i].ports);
+	}
+	free(g);
+}
+
+static struct group *group_get(struct group **gs, size_t *ng, json_t *ports, char *pkey)
+{
+	for (size_t i = 0; i < *ng; i++) {
+		if (strcmp((*gs)[i].pkey, pkey) == 0) {
+			free(pkey);
+			json_decref(ports);
+			return &(*gs)[i];
+		}
+	}
+	struct group *n = realloc(*gs, (*ng + 1) * sizeof(*n));
+	if (!n) {
+		free(pkey);
+		json_decref(ports);
+		return NULL;
+	}
+	*gs = n;
+	n[*ng] = (struct group){.pkey = pkey, .ports = ports};
+	return &n[(*ng)++];
+}
+
+static int group_add(struct group *g, char *key, json_t *obj, const unsigned char *sk, size_t idx)
+{
+	if (g->n == g->cap) {
+		size_t nc = g->cap ? g->cap * 2 : 16;
+		struct dep *nd = realloc(g->d, nc * sizeof(*nd));
+
+		if (!nd) {
+			free(key);
+			json_decref(obj);
+			return -ENOMEM;
+		}
+		g->d = nd;
+		g->cap = nc;
+	}
+	struct dep *d = &g->d[g->n++];
+	*d = (struct dep){.key = key, .obj = obj, .idx = idx};
+	memcpy(d->sk, sk, sizeof(d->sk));
+	return 0;
+}
+
+/* Sorts for lookup, shadows duplicates and prepares the fill order. */
+static int group_seal(struct group *g)
+{
+	if (g->n > 1)
+		qsort(g->d, g->n, sizeof(*g->d), dep_key_cmp);
+	if (!(g->order = malloc((g->n + 1) * sizeof(*g->order))))
+		return -ENOMEM;
+	for (size_t i = 0; i < g->n; i++) {
+		if (i + 1 < g->n && strcmp(g->d[i].key, g->d[i + 1].key) == 0)
+			g->d[i].taken = 1;
+		else
+			g->order[g->norder++] = &g->d[i];
+	}
+	if (g->norder > 1)
+		qsort(g->order, g->norder, sizeof(*g->order), dep_addr_cmp);
+	g->left = g->norder;
+	return 0;
+}
+
+static struct dep *group_find(struct group *g, const char *key)
+{
+	struct dep probe = {.key = (char *)key, .idx = (size_t)-1};
+	size_t lo = 0, hi = g->n;
+
+	/* upper bound of key, then step back: the last duplicate is the live one */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (dep_key_cmp(&g->d[mid], &probe) <= 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == 0 || strcmp(g->d[lo - 1].key, key) != 0 || g->d[lo - 1].taken)
+		return NULL;
+	return &g->d[lo - 1];
+}
+
+static void group_take(struct group *g, struct dep *d)
+{
+	d->taken = 1;
+	g->left--;
+}
+
+/* Appends untaken endpoints, in address order, until the slice holds max. */
+static int group_fill(struct group *g, json_t *eps, size_t *neps, int max)
+{
+	while (g->left > 0 && *neps < (size_t)max && g->cursor < g->norder) {
+		struct dep *d = g->order[g->cursor++];
+
+		if (d->taken)
+			continue;
+		if (json_array_append(eps, d->obj) < 0)
+			return -ENOMEM;
+		group_take(g, d);
+		(*neps)++;
+	}
+	return 0;
+}
+
+static int build_desired(struct rc *c, const json_t *pods, int fam, struct group **gs, size_t *ng)
+{
+	size_t i;
+	json_t *pod;
+
+	json_array_foreach(pods, i, pod) {
+		const char *ns = epslice_meta_str(pod, "namespace");
+		unsigned char sk[17];
+		json_t *ports, *ep;
+		char *pkey;
+		int rc;
+
+		if (!json_is_object(pod) || !ns || strcmp(ns, c->ns) != 0 ||
+		    !sel_match_labels(c->sel, json_object_get(json_object_get(pod, "metadata"),
+							      "labels")) ||
+		    !epslice_pod_included(pod, 1))
+			continue;
+		if ((rc = epslice_pod_ports(c->svc, pod, &ports, &pkey)) < 0)
+			return rc;
+		/* the group exists even when this family has no address: upstream does the same */
+		struct group *g = group_get(gs, ng, ports, pkey);
+		if (!g)
+			return -ENOMEM;
+		if ((rc = epslice_pod_endpoint(c->svc, pod, fam, c->pnr, &ep, sk)) < 0)
+			return rc;
+		if (!ep)
+			continue;
+		char *key = epslice_ep_key(ep);
+		if (!key) {
+			json_decref(ep);
+			return -ENOMEM;
+		}
+		if (group_add(g, key, ep, sk, i) < 0)
+			return -ENOMEM;
+	}
+	for (i = 0; i < *ng; i++)
+		if (group_seal(&(*gs)[i]) < 0)
+			return -ENOMEM;
+	return 0;
+}
+
+/* ---- slices ---- */
+
+static json_t *new_slice(const struct rc *c, const char *atype, const json_t *ports)
+{
+	json_t *owner = json_pack("{s:s, s:s, s:s, s:s*, s:b, s:b}", "apiVersion", "v1", "kind",
+				  "Service", "name", c->name, "uid", c->uid, "controller", 1,
+				  "blockOwnerDeletion", 1);
+
+	if (!owner)
+		return NULL;
+	return json_pack("{s:s, s:s, s:{s:s+, s:s, s:o, s:[o]}, s:s, s:[], s:o}", "apiVersion",
+			 "discovery.k8s.io/v1", "kind", "EndpointSlice", "metadata", "generateName",
+			 c->name, "-", "namespace", c->ns, "labels", json_deep_copy(c->labels),
+			 "ownerReferences", owner, "addressType", atype, "endpoints", "ports",
+			 json_deep_copy(ports));
+}
+
+static int owned_by(const json_t *slice, const struct rc *c)
+{
+	size_t i;
+	json_t *o;
+
+	json_array_foreach(json_object_get(json_object_get(slice, "metadata"), "ownerReferences"),
+			   i, o) {
+		const char *uid = json_string_value(json_object_get(o, "uid"));
+
+		if (strcmp(epslice_nz(uid), epslice_nz(c->uid)) == 0 &&
+		    strcmp(epslice_nz(epslice_str(o, "kind")), "Service") == 0 &&
+		    strcmp(epslice_nz(epslice_str(o, "apiVersion")), "v1") == 0)
+			return 1;
+	}
+	return 0;
+}
+
+static int labels_equal(const json_t *slice, const json_t *want)
+{
+	const json_t *l = json_object_get(json_object_get(slice, "metadata"), "labels");
+
+	return l ? json_equal((json_t *)l, (json_t *)want) : json_object_size(want) == 0;
+}
+
+/* Endpoint equality beyond the identity key: conditions, nodeName, zone, hints,
+ * targetRef except its resourceVersion (pod updates bump that and nothing else). */
+static int ep_equal(const json_t *a, const json_t *b)
+{
+	const char *k;
+	json_t *v;
+
+	if (json_object_size(a) != json_object_size(b))
+		return 0;
+	json_object_foreach((json_t *)a, k, v) {
+		json_t *w = json_object_get(b, k);
+
+		if (!w)
+			return 0;
+		if (strcmp(k, "targetRef") == 0 ? !epslice_equal_except(v, w, "resourceVersion")
+						: !json_equal(v, w))
+			return 0;
+	}
+	return 1;
+}
+
+enum ws_state { WS_UNCHANGED, WS_UPDATE, WS_DELETE };
+
+struct ws {
+	struct xs *x;
+	json_t *obj; /* the rewritten slice, once it changes */
+	size_t neps;
+	enum ws_state st;
+};
+
+static int ws_by_len_desc(const void *a, const void *b)
+{
+	const struct ws *x = *(struct ws *const *)a, *y = *(struct ws *const *)b;
+
+	if (x->neps != y->neps)
+		return x->neps > y->neps ? -1 : 1;
+	return strcmp(epslice_meta_str(x->x->o, "name"), epslice_meta_str(y->x->o, "name"));
+}
+
+/* Takes a slice from unchanged to rewritten. */
+static int ws_materialize(struct ws *w, const json_t *labels)
+{
+	if (!(w->obj = json_deep_copy(w->x->o)))
+		return -ENOMEM;
+	if (!json_is_array(json_object_get(w->obj, "endpoints")) &&
+	    json_object_set_new(w->obj, "endpoints", json_array()) < 0)
+		return -ENOMEM;
+	json_t *meta = json_object_get(w->obj, "metadata");
+	if (json_object_set_new(meta, "labels", json_deep_copy(labels)) < 0)
+		return -ENOMEM;
+	w->st = WS_UPDATE;
+	return 0;
+}
+
+/* Step 1 of reconcileByPortMapping for one existing slice: keep the endpoints still
+ * desired (in their current order, at their desired version), drop the rest. */
+static int ws_diff(struct ws *w, struct group *g, const json_t *labels)
+{
+	json_t *old = json_object_get(w->x->o, "endpoints"), *e;
+	json_t *keep = json_array();
+	int changed = 0;
+	size_t i;
+
+	if (!keep)
+		return -ENOMEM;
+	json_array_foreach(old, i, e) {
+		char *key = epslice_ep_key(e);
+		struct dep *d;
+
+		if (!key)
+			goto nomem;
+		d = g ? group_find(g, key) : NULL;
+		free(key);
+		if (!d)
+			continue;
+		if (json_array_append(keep, d->obj) < 0)
+			goto nomem;
+		changed |= !ep_equal(d->obj, e);
+		group_take(g, d);
+	}
+	w->neps = json_array_size(old);
+	if (changed || json_array_size(keep) != json_array_size(old)) {
+		if (json_array_size(keep) == 0) {
+			w->st = WS_DELETE;
+		} else {
+			if (ws_materialize(w, labels) < 0)
+				goto nomem;
+			json_object_set(w->obj, "endpoints", keep);
+			w->neps = json_array_size(keep);
+		}
+	} else if (!labels_equal(w->x->o, labels)) {
+		if (ws_materialize(w, labels) < 0)
+			goto nomem;
+	}
+	json_decref(keep);
+	return 0;
+nomem:
+	json_decref(keep);
+	return -ENOMEM;
+}
+
+struct out {
+	json_t *creates, *updates;
+	struct xs **dels;
+	size_t ndel;
+};
+
+static int add_del(struct out *o, struct xs *x)
+{
+	struct xs **n = realloc(o->dels, (o->ndel + 1) * sizeof(*n));
+
+	if (!n)
+		return -ENOMEM;
+	o->dels = n;
+	o->dels[o->ndel++] = x;
+	return 0;
+}
+
+/* reconcileByPortMapping: xv holds the owned slices with g's port set. */
+static int reconcile_ports(struct rc *c, const char *atype, struct group *g, struct xs **xv,
+			   size_t nx, struct out *o)
+{
+	struct ws *ws = calloc(nx + 1, sizeof(*ws));
+	struct ws **upd = calloc(nx + 1, sizeof(*upd));
+	size_t i, nupd = 0;
+	int rc = -ENOMEM;
+
+	if (!ws || !upd)
+		goto out;
+	for (i = 0; i < nx; i++) {
+		ws[i].x = xv[i];
+		if (ws_diff(&ws[i], g, c->labels) < 0)
+			goto out;
+		if (ws[i].st == WS_UPDATE)
+			upd[nupd++] = &ws[i];
+	}
+	/* 2. top up the slices being rewritten anyway, fullest first */
+	if (g->left > 0 && nupd > 0) {
+		qsort(upd, nupd, sizeof(*upd), ws_by_len_desc);
+		for (i = 0; i < nupd; i++)
+			if (group_fill(g, json_object_get(upd[i]->obj, "endpoints"), &upd[i]->neps,
+				       c->max) < 0)
+				goto out;
+	}
+	/* 3. the rest: into the unchanged slice they fill best, else into new slices */
+	while (g->left > 0) {
+		struct ws *best = NULL;
+		size_t closest = (size_t)c->max;
+
+		if (g->left < (size_t)c->max) {
+			for (i = 0; i < nx; i++) {
+				size_t after = g->left + ws[i].neps;
+
+				if (ws[i].st != WS_UNCHANGED || after > (size_t)c->max)
+					continue;
+				if ((size_t)c->max - after < closest) {
+					closest = (size_t)c->max - after;
+					best = &ws[i];
+					if (closest == 0)
+						break;
+				}
+			}
+		}
+		if (best) {
+			if (ws_materialize(best, c->labels) < 0 ||
+			    group_fill(g, json_object_get(best->obj, "endpoints"), &best->neps,
+				       c->max) < 0)
+				goto out;
+			continue;
+		}
+		json_t *s = new_slice(c, atype, g->ports);
+		size_t n = 0;
+		if (!s || json_array_append_new(o->creates, s) < 0 ||
+		    group_fill(g, json_object_get(s, "endpoints"), &n, c->max) < 0)
+			goto out;
+	}
+	for (i = 0; i < nx; i++) {
+		if (ws[i].st == WS_UPDATE && json_array_append(o->updates, ws[i].obj) < 0)
+			goto out;
+		if (ws[i].st == WS_DELETE && add_del(o, ws[i].x) < 0)
+			goto out;
+	}
+	rc = 0;
+out:
+	for (i = 0; ws && i < nx; i++)
+		json_decref(ws[i].obj);
+	free(ws);
+	free(upd);
+	return rc;
+}
+
+/* The placeholder an endpoint-less Service keeps: no endpoints, no ports. */
+static int is_placeholder(const struct xs *x, const json_t *labels)
+{
+	return x->owned && json_array_size(json_object_get(x->o, "endpoints")) == 0 &&
+	       json_array_size(json_object_get(x->o, "ports")) == 0 && labels_equal(x->o, labels);
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+	const json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
+
+	return strcmp(epslice_nz(epslice_meta_str(x, "name")),
+		      epslice_nz(epslice_meta_str(y, "name")));
+}
+
+static int xs_name_cmp(const void *a, const void *b)
+{
+	const json_t *x = (*(struct xs *const *)a)->o, *y = (*(struct xs *const *)b)->o;
+
+	return name_cmp(&x, &y);
+}
+
+static int emit(json_t *actions, const char *op, json_t *obj)
+{
+	return json_array_append_new(actions, json_pack("{s:s, s:o}", "op", op, "object", obj));
+}
+
+/* finalize: creates become updates of slices about to be deleted, then the
+ * writes are appended in a fixed order (creates, updates by name, deletes by name). */
+static int finalize(struct rc *c, struct out *o)
+{
+	size_t i = 0;
+
+	while (i < o->ndel && json_array_size(o->creates) > 0) {
+		struct xs *x = o->dels[i];
+
+		if (!x->owned) {
+			i++;
+			continue;
+		}
+		size_t last = json_array_size(o->creates) - 1;
+		json_t *s = json_incref(json_array_get(o->creates, last));
+		json_t *meta = json_object_get(s, "metadata");
+		const char *rv = epslice_meta_str(x->o, "resourceVersion");
+		json_array_remove(o->creates, last);
+		json_object_del(meta, "generateName");
+		if (json_object_set_new(meta, "name", json_string(epslice_meta_str(x->o, "name"))) <
+			    0 ||
+		    (rv && json_object_set_new(meta, "resourceVersion", json_string(rv)) < 0) ||
+		    json_array_append_new(o->updates, s) < 0)
+			return -ENOMEM;
+		memmove(&o->dels[i], &o->dels[i + 1], (o->ndel - i - 1) * sizeof(*o->dels));
+		o->ndel--;
+	}
+	/* no new slices for a Service being deleted: the garbage collector races us */
+	if (!json_object_get(json_object_get(c->svc, "metadata"), "deletionTimestamp") ||
+	    json_is_null(json_object_get(json_object_get(c->svc, "metadata"), "deletionTimestamp"))) {
+		json_t *s;
+		json_array_foreach(o->creates, i, s) {
+			if (emit(c->actions, "create", json_incref(s)) < 0)
+				return -ENOMEM;
+		}
+	}
+	size_t nu = json_array_size(o->updates);
+	json_t **uv = malloc((nu + 1) * sizeof(*uv));
+	if (!uv)
+		return -ENOMEM;
+	for (i = 0; i < nu; i++)
+		uv[i] = json_array_get(o->updates, i);
+	if (nu > 1)
+		qsort(uv, nu, sizeof(*uv), name_cmp);
+	for (i = 0; i < nu; i++) {
+		if (emit(c->actions, "update", json_incref(uv[i])) < 0) {
+			free(uv);
+			return -ENOMEM;
+		}
+	}
+	free(uv);
+	if (o->ndel > 1)
+		qsort(o->dels, o->ndel, sizeof(*o->dels), xs_name_cmp);
+	for (i = 0; i < o->ndel; i++)
+		if (emit(c->actions, "delete", json_deep_copy(o->dels[i]->o)) < 0)
+			return -ENOMEM;
+	return 0;
+}
+
+/* reconcileByAddressType; ex holds this type's managed slices, sorted by name. */
+static int reconcile_type(struct rc *c, const json_t *pods, int fam, const json_t **ex,
+			  size_t nex)
+{
+	const char *atype = fam == 6 ? "IPv6" : "IPv4";
+	struct out o = {json_array(), json_array(), NULL, 0};
+	struct xs *xs = calloc(nex + 1, sizeof(*xs));
+	struct xs **xv = calloc(nex + 1, sizeof(*xv));
+	struct group *gs = NULL;
+	size_t ng = 0, i, j;
+	int rc = -ENOMEM;
+
+	if (!o.creates || !o.updates || !xs || !xv)
+		goto out;
+	for (i = 0; i < nex; i++) {
+		xs[i].o = ex[i];
+		xs[i].owned = owned_by(ex[i], c);
+		if (!xs[i].owned) {
+			if (add_del(&o, &xs[i]) < 0)
+				goto out;
+		} else if (epslice_ports_key(json_object_get(ex[i], "ports"), 0, &xs[i].pkey) < 0) {
+			goto out;
+		}
+	}
+	if ((rc = build_desired(c, pods, fam, &gs, &ng)) < 0)
+		goto out;
+	rc = -ENOMEM;
+	for (j = 0; j < ng; j++) {
+		size_t nx = 0;
+
+		for (i = 0; i < nex; i++)
+			if (xs[i].pkey && strcmp(xs[i].pkey, gs[j].pkey) == 0)
+				xv[nx++] = &xs[i];
+		if (reconcile_ports(c, atype, &gs[j], xv, nx, &o) < 0)
+			goto out;
+	}
+	/* port sets nobody wants any more */
+	for (i = 0; i < nex; i++) {
+		int wanted = 0;
+
+		for (j = 0; xs[i].pkey && j < ng && !wanted; j++)
+			wanted = strcmp(xs[i].pkey, gs[j].pkey) == 0;
+		if (xs[i].owned && !wanted && add_del(&o, &xs[i]) < 0)
+			goto out;
+	}
+	/* an endpoint-less Service keeps exactly one empty slice per address type */
+	if (o.ndel == nex && json_array_size(o.creates) == 0) {
+		if (o.ndel == 1 && is_placeholder(o.dels[0], c->labels)) {
+			o.ndel = 0;
+		} else {
+			json_t *none = json_array();
+			json_t *s = none ? new_slice(c, atype, none) : NULL;
+
+			json_decref(none);
+			if (!s || json_array_append_new(o.creates, s) < 0)
+				goto out;
+		}
+	}
+	rc = finalize(c, &o);
+out:
+	for (i = 0; xs && i < nex; i++)
+		free(xs[i].pkey);
+	free(xs);
+	free(xv);
+	free(o.dels);
+	json_decref(o.creates);
+	json_decref(o.updates);
+	groups_free(gs, ng);
+	return rc;
+}
+
+static int slice_managed(const json_t *s)
+{
+	const json_t *l = json_object_get(json_object_get(s, "metadata"), "labels");
+
+	return epslice_meta_str(s, "name") &&
+	       strcmp(epslice_nz(epslice_str(l, EPSLICE_LABEL_MANAGED_BY)),
+		      EPSLICE_CONTROLLER_NAME) == 0;
+}
+
+int epslice_reconcile(const json_t *svc, const json_t *pods, const json_t *existing,
+		      const struct epslice_opts *opts, json_t **actions)
+{
+	struct rc c = {.svc = svc};
+	const json_t **ex = NULL;
+	size_t nex = 0, i, k;
+	int fams[2], nf, rc = -ENOMEM;
+	json_t *s;
+
+	*actions = NULL;
+	c.name = epslice_meta_str(svc, "name");
+	c.ns = epslice_meta_str(svc, "namespace");
+	c.uid = epslice_meta_str(svc, "uid");
+	if (!json_is_object(svc) || !c.name || !c.ns || (pods && !json_is_array(pods)) ||
+	    (existing && !json_is_array(existing)))
+		return -EINVAL;
+	if (!(c.actions = json_array()))
+		return -ENOMEM;
+	if (!epslice_service_managed(svc)) {
+		*actions = c.actions;
+		return 0;
+	}
+	c.max = opts && opts->max_per_slice > 0 ? opts->max_per_slice : 100;
+	c.pnr = json_is_true(json_object_get(json_object_get(svc, "spec"), "publishNotReadyAddresses"));
+	if ((rc = sel_from_map(json_object_get(json_object_get(svc, "spec"), "selector"), &c.sel)) <
+	    0)
+		goto out;
+	rc = -ENOMEM;
+	if (!(c.labels = epslice_slice_labels(svc)))
+		goto out;
+	nf = epslice_service_families(svc, fams);
+	if (!(ex = calloc(json_array_size(existing) + 1, sizeof(*ex))))
+		goto out;
+	for (k = 0; k < (size_t)nf; k++) {
+		const char *atype = fams[k] == 6 ? "IPv6" : "IPv4";
+
+		nex = 0;
+		json_array_foreach(existing, i, s) {
+			if (slice_managed(s) && strcmp(epslice_nz(epslice_str(s, "addressType")),
+						       atype) == 0)
+				ex[nex++] = s;
+		}
+		if (nex > 1)
+			qsort(ex, nex, sizeof(*ex), name_cmp);
+		if ((rc = reconcile_type(&c, pods, fams[k], ex, nex)) < 0)
+			goto out;
+	}
+	/* slices of an address type the Service no longer has */
+	nex = 0;
+	json_array_foreach(existing, i, s) {
+		const char *at = epslice_nz(epslice_str(s, "addressType"));
+		int keep = 0;
+
+		for (k = 0; k < (size_t)nf; k++)
+			keep |= strcmp(at, fams[k] == 6 ? "IPv6" : "IPv4") == 0;
+		if (slice_managed(s) && !keep)
+			ex[nex++] = s;
+	}
+	if (nex > 1)
+		qsort(ex, nex, sizeof(*ex), name_cmp);
+	rc = -ENOMEM;
+	for (i = 0; i < nex; i++)
+		if (emit(c.actions, "delete", json_deep_copy(ex[i])) < 0)
+			goto out;
+	rc = 0;
+out:
+	free(ex);
+	sel_free(c.sel);
+	json_decref(c.labels);
+	if (rc < 0) {
+		json_decref(c.actions);
+		return rc;
+	}
+	*actions = c.actions;
+	return 0;
+}
