@@ -12,7 +12,6 @@
  */
 #include "controllers/epslice.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,25 +19,6 @@
 #include "api/selector.h"
 #include "controllers/epslice_int.h"
 #include "lib/buf.h"
-
-/* ---- desired state ---- */
-
-struct dep { /* one desired endpoint */
-	char *key;
-	json_t *obj;
-	unsigned char sk[17]; /* family, then address bytes: the fill order */
-	size_t idx;           /* pod order: the last of duplicates wins, like a Go map insert */
-	int taken;            /* placed, or a shadowed duplicate */
-};
-
-struct group { /* desired endpoints sharing one resolved port set */
-	char *pkey;
-	json_t *ports;
-	struct dep *d; /* sorted by key once complete */
-	size_t n, cap;
-	struct dep **order; /* untaken endpoints by address */
-	size_t norder, cursor, left;
-};
 
 struct xs { /* an existing slice of the address type being reconciled */
 	const json_t *o;
@@ -55,193 +35,21 @@ struct rc {
 	json_t *actions;
 };
 
-static int dep_key_cmp(const void *a, const void *b)
-{
-	const struct dep *x = a, *y = b;
-	int c = strcmp(x->key, y->key);
-
-	return c ? c : (x->idx > y->idx) - (x->idx < y->idx);
-}
-
-static int dep_addr_cmp(const void *a, const void *b)
-{
-	const struct dep *x = *(struct dep *const *)a, *y = *(struct dep *const *)b;
-	int c = memcmp(x->sk, y->sk, sizeof(x->sk));
-
-	return c ? c : strcmp(x->key, y->key);
-}
-
-static void groups_free(struct group *g, size_t ng)
-{
-	for (size_t i = 0; i < ng; i++) {
-		for (size_t j = 0; j < g[i].n; j++) {
-			free(g[i].d[j].key);
-			json_decref(g[i].d[j].obj);
-		}
-		free(g[i].d);
-		free(g[i].order);
-		free(g[i].pkey);
-		json_decref(g[i].ports);
-	}
-	free(g);
-}
-
-static struct group *group_get(struct group **gs, size_t *ng, json_t *ports, char *pkey)
-{
-	for (size_t i = 0; i < *ng; i++) {
-		if (strcmp((*gs)[i].pkey, pkey) == 0) {
-			free(pkey);
-			json_decref(ports);
-			return &(*gs)[i];
-		}
-	}
-	struct group *n = realloc(*gs, (*ng + 1) * sizeof(*n));
-	if (!n) {
-		free(pkey);
-		json_decref(ports);
-		return NULL;
-	}
-	*gs = n;
-	n[*ng] = (struct group){.pkey = pkey, .ports = ports};
-	return &n[(*ng)++];
-}
-
-static int group_add(struct group *g, char *key, json_t *obj, const unsigned char *sk, size_t idx)
-{
-	if (g->n == g->cap) {
-		size_t nc = g->cap ? g->cap * 2 : 16;
-		struct dep *nd = realloc(g->d, nc * sizeof(*nd));
-
-		if (!nd) {
-			free(key);
-			json_decref(obj);
-			return -ENOMEM;
-		}
-		g->d = nd;
-		g->cap = nc;
-	}
-	struct dep *d = &g->d[g->n++];
-	*d = (struct dep){.key = key, .obj = obj, .idx = idx};
-	memcpy(d->sk, sk, sizeof(d->sk));
-	return 0;
-}
-
-/* Sorts for lookup, shadows duplicates and prepares the fill order. */
-static int group_seal(struct group *g)
-{
-	if (g->n > 1)
-		qsort(g->d, g->n, sizeof(*g->d), dep_key_cmp);
-	if (!(g->order = malloc((g->n + 1) * sizeof(*g->order))))
-		return -ENOMEM;
-	for (size_t i = 0; i < g->n; i++) {
-		if (i + 1 < g->n && strcmp(g->d[i].key, g->d[i + 1].key) == 0)
-			g->d[i].taken = 1;
-		else
-			g->order[g->norder++] = &g->d[i];
-	}
-	if (g->norder > 1)
-		qsort(g->order, g->norder, sizeof(*g->order), dep_addr_cmp);
-	g->left = g->norder;
-	return 0;
-}
-
-static struct dep *group_find(struct group *g, const char *key)
-{
-	struct dep probe = {.key = (char *)key, .idx = (size_t)-1};
-	size_t lo = 0, hi = g->n;
-
-	/* upper bound of key, then step back: the last duplicate is the live one */
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (dep_key_cmp(&g->d[mid], &probe) <= 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (lo == 0 || strcmp(g->d[lo - 1].key, key) != 0 || g->d[lo - 1].taken)
-		return NULL;
-	return &g->d[lo - 1];
-}
-
-static void group_take(struct group *g, struct dep *d)
-{
-	d->taken = 1;
-	g->left--;
-}
-
-/* Appends untaken endpoints, in address order, until the slice holds max. */
-static int group_fill(struct group *g, json_t *eps, size_t *neps, int max)
-{
-	while (g->left > 0 && *neps < (size_t)max && g->cursor < g->norder) {
-		struct dep *d = g->order[g->cursor++];
-
-		if (d->taken)
-			continue;
-		if (json_array_append(eps, d->obj) < 0)
-			return -ENOMEM;
-		group_take(g, d);
-		(*neps)++;
-	}
-	return 0;
-}
-
-static int build_desired(struct rc *c, const json_t *pods, int fam, struct group **gs, size_t *ng)
-{
-	size_t i;
-	json_t *pod;
-
-	json_array_foreach(pods, i, pod) {
-		const char *ns = epslice_meta_str(pod, "namespace");
-		unsigned char sk[17];
-		json_t *ports, *ep;
-		char *pkey;
-		int rc;
-
-		if (!json_is_object(pod) || !ns || strcmp(ns, c->ns) != 0 ||
-		    !sel_match_labels(c->sel, json_object_get(json_object_get(pod, "metadata"),
-							      "labels")) ||
-		    !epslice_pod_included(pod, 1))
-			continue;
-		if ((rc = epslice_pod_ports(c->svc, pod, &ports, &pkey)) < 0)
-			return rc;
-		/* the group exists even when this family has no address: upstream does the same */
-		struct group *g = group_get(gs, ng, ports, pkey);
-		if (!g)
-			return -ENOMEM;
-		if ((rc = epslice_pod_endpoint(c->svc, pod, fam, c->pnr, &ep, sk)) < 0)
-			return rc;
-		if (!ep)
-			continue;
-		char *key = epslice_ep_key(ep);
-		if (!key) {
-			json_decref(ep);
-			return -ENOMEM;
-		}
-		if (group_add(g, key, ep, sk, i) < 0)
-			return -ENOMEM;
-	}
-	for (i = 0; i < *ng; i++)
-		if (group_seal(&(*gs)[i]) < 0)
-			return -ENOMEM;
-	return 0;
-}
-
 /* ---- slices ---- */
 
 static json_t *new_slice(const struct rc *c, const char *atype, const json_t *ports)
 {
-	json_t *owner = json_pack("{s:s, s:s, s:s, s:s*, s:b, s:b}", "apiVersion", "v1", "kind",
-				  "Service", "name", c->name, "uid", c->uid, "controller", 1,
-				  "blockOwnerDeletion", 1);
+	json_t *owner =
+	    json_pack("{s:s, s:s, s:s, s:s*, s:b, s:b}", "apiVersion", "v1", "kind", "Service",
+	              "name", c->name, "uid", c->uid, "controller", 1, "blockOwnerDeletion", 1);
 
 	if (!owner)
 		return NULL;
 	return json_pack("{s:s, s:s, s:{s:s+, s:s, s:o, s:[o]}, s:s, s:[], s:o}", "apiVersion",
-			 "discovery.k8s.io/v1", "kind", "EndpointSlice", "metadata", "generateName",
-			 c->name, "-", "namespace", c->ns, "labels", json_deep_copy(c->labels),
-			 "ownerReferences", owner, "addressType", atype, "endpoints", "ports",
-			 json_deep_copy(ports));
+	                 "discovery.k8s.io/v1", "kind", "EndpointSlice", "metadata", "generateName",
+	                 c->name, "-", "namespace", c->ns, "labels", json_deep_copy(c->labels),
+	                 "ownerReferences", owner, "addressType", atype, "endpoints", "ports",
+	                 json_deep_copy(ports));
 }
 
 static int owned_by(const json_t *slice, const struct rc *c)
@@ -250,7 +58,8 @@ static int owned_by(const json_t *slice, const struct rc *c)
 	json_t *o;
 
 	json_array_foreach(json_object_get(json_object_get(slice, "metadata"), "ownerReferences"),
-			   i, o) {
+	                   i, o)
+	{
 		const char *uid = json_string_value(json_object_get(o, "uid"));
 
 		if (strcmp(epslice_nz(uid), epslice_nz(c->uid)) == 0 &&
@@ -277,13 +86,14 @@ static int ep_equal(const json_t *a, const json_t *b)
 
 	if (json_object_size(a) != json_object_size(b))
 		return 0;
-	json_object_foreach((json_t *)a, k, v) {
+	json_object_foreach((json_t *)a, k, v)
+	{
 		json_t *w = json_object_get(b, k);
 
 		if (!w)
 			return 0;
 		if (strcmp(k, "targetRef") == 0 ? !epslice_equal_except(v, w, "resourceVersion")
-						: !json_equal(v, w))
+		                                : !json_equal(v, w))
 			return 0;
 	}
 	return 1;
@@ -324,7 +134,7 @@ static int ws_materialize(struct ws *w, const json_t *labels)
 
 /* Step 1 of reconcileByPortMapping for one existing slice: keep the endpoints still
  * desired (in their current order, at their desired version), drop the rest. */
-static int ws_diff(struct ws *w, struct group *g, const json_t *labels)
+static int ws_diff(struct ws *w, struct epslice_group *g, const json_t *labels)
 {
 	json_t *old = json_object_get(w->x->o, "endpoints"), *e;
 	json_t *keep = json_array();
@@ -333,20 +143,21 @@ static int ws_diff(struct ws *w, struct group *g, const json_t *labels)
 
 	if (!keep)
 		return -ENOMEM;
-	json_array_foreach(old, i, e) {
+	json_array_foreach(old, i, e)
+	{
 		char *key = epslice_ep_key(e);
-		struct dep *d;
+		struct epslice_dep *d;
 
 		if (!key)
 			goto nomem;
-		d = g ? group_find(g, key) : NULL;
+		d = g ? epslice_group_find(g, key) : NULL;
 		free(key);
 		if (!d)
 			continue;
 		if (json_array_append(keep, d->obj) < 0)
 			goto nomem;
 		changed |= !ep_equal(d->obj, e);
-		group_take(g, d);
+		epslice_group_take(g, d);
 	}
 	w->neps = json_array_size(old);
 	if (changed || json_array_size(keep) != json_array_size(old)) {
@@ -387,8 +198,8 @@ static int add_del(struct out *o, struct xs *x)
 }
 
 /* reconcileByPortMapping: xv holds the owned slices with g's port set. */
-static int reconcile_ports(struct rc *c, const char *atype, struct group *g, struct xs **xv,
-			   size_t nx, struct out *o)
+static int reconcile_ports(struct rc *c, const char *atype, struct epslice_group *g, struct xs **xv,
+                           size_t nx, struct out *o)
 {
 	struct ws *ws = calloc(nx + 1, sizeof(*ws));
 	struct ws **upd = calloc(nx + 1, sizeof(*upd));
@@ -408,8 +219,8 @@ static int reconcile_ports(struct rc *c, const char *atype, struct group *g, str
 	if (g->left > 0 && nupd > 0) {
 		qsort(upd, nupd, sizeof(*upd), ws_by_len_desc);
 		for (i = 0; i < nupd; i++)
-			if (group_fill(g, json_object_get(upd[i]->obj, "endpoints"), &upd[i]->neps,
-				       c->max) < 0)
+			if (epslice_group_fill(g, json_object_get(upd[i]->obj, "endpoints"),
+			                       &upd[i]->neps, c->max) < 0)
 				goto out;
 	}
 	/* 3. the rest: into the unchanged slice they fill best, else into new slices */
@@ -433,15 +244,15 @@ static int reconcile_ports(struct rc *c, const char *atype, struct group *g, str
 		}
 		if (best) {
 			if (ws_materialize(best, c->labels) < 0 ||
-			    group_fill(g, json_object_get(best->obj, "endpoints"), &best->neps,
-				       c->max) < 0)
+			    epslice_group_fill(g, json_object_get(best->obj, "endpoints"),
+			                       &best->neps, c->max) < 0)
 				goto out;
 			continue;
 		}
 		json_t *s = new_slice(c, atype, g->ports);
 		size_t n = 0;
 		if (!s || json_array_append_new(o->creates, s) < 0 ||
-		    group_fill(g, json_object_get(s, "endpoints"), &n, c->max) < 0)
+		    epslice_group_fill(g, json_object_get(s, "endpoints"), &n, c->max) < 0)
 			goto out;
 	}
 	for (i = 0; i < nx; i++) {
@@ -471,7 +282,7 @@ static int name_cmp(const void *a, const void *b)
 	const json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
 
 	return strcmp(epslice_nz(epslice_meta_str(x, "name")),
-		      epslice_nz(epslice_meta_str(y, "name")));
+	              epslice_nz(epslice_meta_str(y, "name")));
 }
 
 static int xs_name_cmp(const void *a, const void *b)
@@ -506,7 +317,7 @@ static int finalize(struct rc *c, struct out *o)
 		json_array_remove(o->creates, last);
 		json_object_del(meta, "generateName");
 		if (json_object_set_new(meta, "name", json_string(epslice_meta_str(x->o, "name"))) <
-			    0 ||
+		        0 ||
 		    (rv && json_object_set_new(meta, "resourceVersion", json_string(rv)) < 0) ||
 		    json_array_append_new(o->updates, s) < 0)
 			return -ENOMEM;
@@ -515,9 +326,11 @@ static int finalize(struct rc *c, struct out *o)
 	}
 	/* no new slices for a Service being deleted: the garbage collector races us */
 	if (!json_object_get(json_object_get(c->svc, "metadata"), "deletionTimestamp") ||
-	    json_is_null(json_object_get(json_object_get(c->svc, "metadata"), "deletionTimestamp"))) {
+	    json_is_null(
+	        json_object_get(json_object_get(c->svc, "metadata"), "deletionTimestamp"))) {
 		json_t *s;
-		json_array_foreach(o->creates, i, s) {
+		json_array_foreach(o->creates, i, s)
+		{
 			if (emit(c->actions, "create", json_incref(s)) < 0)
 				return -ENOMEM;
 		}
@@ -546,14 +359,13 @@ static int finalize(struct rc *c, struct out *o)
 }
 
 /* reconcileByAddressType; ex holds this type's managed slices, sorted by name. */
-static int reconcile_type(struct rc *c, const json_t *pods, int fam, const json_t **ex,
-			  size_t nex)
+static int reconcile_type(struct rc *c, const json_t *pods, int fam, const json_t **ex, size_t nex)
 {
 	const char *atype = fam == 6 ? "IPv6" : "IPv4";
 	struct out o = {json_array(), json_array(), NULL, 0};
 	struct xs *xs = calloc(nex + 1, sizeof(*xs));
 	struct xs **xv = calloc(nex + 1, sizeof(*xv));
-	struct group *gs = NULL;
+	struct epslice_group *gs = NULL;
 	size_t ng = 0, i, j;
 	int rc = -ENOMEM;
 
@@ -569,7 +381,7 @@ static int reconcile_type(struct rc *c, const json_t *pods, int fam, const json_
 			goto out;
 		}
 	}
-	if ((rc = build_desired(c, pods, fam, &gs, &ng)) < 0)
+	if ((rc = epslice_build_desired(c->svc, c->sel, c->pnr, pods, fam, &gs, &ng)) < 0)
 		goto out;
 	rc = -ENOMEM;
 	for (j = 0; j < ng; j++) {
@@ -612,7 +424,7 @@ out:
 	free(o.dels);
 	json_decref(o.creates);
 	json_decref(o.updates);
-	groups_free(gs, ng);
+	epslice_groups_free(gs, ng);
 	return rc;
 }
 
@@ -622,11 +434,11 @@ static int slice_managed(const json_t *s)
 
 	return epslice_meta_str(s, "name") &&
 	       strcmp(epslice_nz(epslice_str(l, EPSLICE_LABEL_MANAGED_BY)),
-		      EPSLICE_CONTROLLER_NAME) == 0;
+	              EPSLICE_CONTROLLER_NAME) == 0;
 }
 
 int epslice_reconcile(const json_t *svc, const json_t *pods, const json_t *existing,
-		      const struct epslice_opts *opts, json_t **actions)
+                      const struct epslice_opts *opts, json_t **actions)
 {
 	struct rc c = {.svc = svc};
 	const json_t **ex = NULL;
@@ -648,7 +460,8 @@ int epslice_reconcile(const json_t *svc, const json_t *pods, const json_t *exist
 		return 0;
 	}
 	c.max = opts && opts->max_per_slice > 0 ? opts->max_per_slice : 100;
-	c.pnr = json_is_true(json_object_get(json_object_get(svc, "spec"), "publishNotReadyAddresses"));
+	c.pnr =
+	    json_is_true(json_object_get(json_object_get(svc, "spec"), "publishNotReadyAddresses"));
 	if ((rc = sel_from_map(json_object_get(json_object_get(svc, "spec"), "selector"), &c.sel)) <
 	    0)
 		goto out;
@@ -662,9 +475,10 @@ int epslice_reconcile(const json_t *svc, const json_t *pods, const json_t *exist
 		const char *atype = fams[k] == 6 ? "IPv6" : "IPv4";
 
 		nex = 0;
-		json_array_foreach(existing, i, s) {
-			if (slice_managed(s) && strcmp(epslice_nz(epslice_str(s, "addressType")),
-						       atype) == 0)
+		json_array_foreach(existing, i, s)
+		{
+			if (slice_managed(s) &&
+			    strcmp(epslice_nz(epslice_str(s, "addressType")), atype) == 0)
 				ex[nex++] = s;
 		}
 		if (nex > 1)
@@ -674,7 +488,8 @@ int epslice_reconcile(const json_t *svc, const json_t *pods, const json_t *exist
 	}
 	/* slices of an address type the Service no longer has */
 	nex = 0;
-	json_array_foreach(existing, i, s) {
+	json_array_foreach(existing, i, s)
+	{
 		const char *at = epslice_nz(epslice_str(s, "addressType"));
 		int keep = 0;
 

@@ -46,7 +46,7 @@ struct epslice_opts {
  * ordered by address so that repeated runs converge to identical objects.
  */
 int epslice_reconcile(const json_t *svc, const json_t *pods, const json_t *existing,
-		      const struct epslice_opts *opts, json_t **actions);
+                      const struct epslice_opts *opts, json_t **actions);
 
 /*
  * The core/v1 Endpoints object mirroring the Service (name and namespace of the

@@ -1,10 +1,13 @@
 /*
- * epslice_int.h - what epslice.c, epslice_pod.c and epslice_mirror.c share; not API.
+ * epslice_int.h - what the epslice*.c files share; not API.
  */
 #ifndef SVCNET_CONTROLLERS_EPSLICE_INT_H
 #define SVCNET_CONTROLLERS_EPSLICE_INT_H
 
 #include <jansson.h>
+#include <stddef.h>
+
+#include "api/selector.h"
 
 const char *epslice_str(const json_t *o, const char *key);
 const char *epslice_meta_str(const json_t *o, const char *key);
@@ -26,10 +29,39 @@ int epslice_pod_ports(const json_t *svc, const json_t *pod, json_t **ports, char
 /* podToEndpoint for family fam (4/6); *ep is NULL when the pod has no such address.
  * sk receives a sort key (family, address bytes) for ordering endpoints. */
 int epslice_pod_endpoint(const json_t *svc, const json_t *pod, int fam, int publish_not_ready,
-			 json_t **ep, unsigned char sk[17]);
+                         json_t **ep, unsigned char sk[17]);
 /* The endpoint's identity: sorted addresses, hostname, targetRef namespace/name. */
 char *epslice_ep_key(const json_t *ep);
 /* The labels every EndpointSlice of svc carries. */
 json_t *epslice_slice_labels(const json_t *svc);
+
+/* ---- desired endpoints (epslice_desired.c) ---- */
+
+struct epslice_dep { /* one desired endpoint */
+	char *key;
+	json_t *obj;
+	unsigned char sk[17]; /* family, then address bytes: the fill order */
+	size_t idx;           /* pod order: the last of duplicates wins, like a Go map insert */
+	int taken;            /* placed, or a shadowed duplicate */
+};
+
+struct epslice_group { /* desired endpoints sharing one resolved port set */
+	char *pkey;
+	json_t *ports;
+	struct epslice_dep *d; /* sorted by key once complete */
+	size_t n, cap;
+	struct epslice_dep **order; /* untaken endpoints by address */
+	size_t norder, cursor, left;
+};
+
+/* Desired endpoints of family fam for the pods svc selects (s), by port set. */
+int epslice_build_desired(const json_t *svc, const sel *s, int pnr, const json_t *pods, int fam,
+                          struct epslice_group **gs, size_t *ng);
+void epslice_groups_free(struct epslice_group *g, size_t ng);
+/* The live, not yet placed endpoint with this identity key, or NULL. */
+struct epslice_dep *epslice_group_find(struct epslice_group *g, const char *key);
+void epslice_group_take(struct epslice_group *g, struct epslice_dep *d);
+/* Appends unplaced endpoints in address order until eps holds max. */
+int epslice_group_fill(struct epslice_group *g, json_t *eps, size_t *neps, int max);
 
 #endif

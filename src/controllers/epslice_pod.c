@@ -38,25 +38,25 @@ int epslice_equal_except(const json_t *a, const json_t *b, const char *skip)
 
 	if (!json_is_object(a) || !json_is_object(b))
 		return json_equal((json_t *)a, (json_t *)b);
-	json_object_foreach((json_t *)a, k, v) {
+	json_object_foreach((json_t *)a, k, v)
+	{
 		if (strcmp(k, skip) == 0)
 			continue;
 		na++;
 		if (!json_equal(v, json_object_get(b, k)))
 			return 0;
 	}
-	json_object_foreach((json_t *)b, k, v)
-		nb += strcmp(k, skip) != 0;
+	json_object_foreach((json_t *)b, k, v) nb += strcmp(k, skip) != 0;
 	return na == nb;
 }
 
 int epslice_service_managed(const json_t *svc)
 {
-	const json_t *sel = json_object_get(spec_of(svc), "selector");
+	const json_t *selector = json_object_get(spec_of(svc), "selector");
 
 	if (strcmp(epslice_nz(epslice_str(spec_of(svc), "type")), "ExternalName") == 0)
 		return 0;
-	return json_is_object(sel) && json_object_size(sel) > 0;
+	return json_is_object(selector) && json_object_size(selector) > 0;
 }
 
 int epslice_service_ip_set(const json_t *svc)
@@ -78,7 +78,8 @@ int epslice_pod_ready(const json_t *pod)
 	size_t i;
 	json_t *c;
 
-	json_array_foreach(json_object_get(json_object_get(pod, "status"), "conditions"), i, c) {
+	json_array_foreach(json_object_get(json_object_get(pod, "status"), "conditions"), i, c)
+	{
 		if (strcmp(epslice_nz(epslice_str(c, "type")), "Ready") == 0)
 			return strcmp(epslice_nz(epslice_str(c, "status")), "True") == 0;
 	}
@@ -100,16 +101,18 @@ int epslice_pod_included(const json_t *pod, int include_terminating)
 }
 
 static int named_port(const json_t *containers, const char *name, const char *proto,
-		      int sidecars_only)
+                      int sidecars_only)
 {
 	size_t i, j;
 	json_t *c, *p;
 
-	json_array_foreach(containers, i, c) {
+	json_array_foreach(containers, i, c)
+	{
 		if (sidecars_only &&
 		    strcmp(epslice_nz(epslice_str(c, "restartPolicy")), "Always") != 0)
 			continue;
-		json_array_foreach(json_object_get(c, "ports"), j, p) {
+		json_array_foreach(json_object_get(c, "ports"), j, p)
+		{
 			const char *pp = epslice_str(p, "protocol");
 			json_int_t n = json_integer_value(json_object_get(p, "containerPort"));
 
@@ -131,10 +134,10 @@ int epslice_find_port(const json_t *pod, const json_t *sp)
 	if (json_is_string(tp)) {
 		proto = proto ? proto : "TCP";
 		rc = named_port(json_object_get(spec_of(pod), "containers"), json_string_value(tp),
-				proto, 0);
+		                proto, 0);
 		if (rc == -ENOENT) /* restartable init containers are sidecars: they serve too */
 			rc = named_port(json_object_get(spec_of(pod), "initContainers"),
-					json_string_value(tp), proto, 1);
+			                json_string_value(tp), proto, 1);
 		return rc;
 	}
 	/* the apiserver defaults targetPort to port; cope with objects that skipped that */
@@ -151,7 +154,7 @@ int epslice_should_set_hostname(const json_t *pod, const json_t *svc)
 
 	return h && *h && sub && strcmp(sub, epslice_nz(epslice_meta_str(svc, "name"))) == 0 &&
 	       strcmp(epslice_nz(epslice_meta_str(pod, "namespace")),
-		      epslice_nz(epslice_meta_str(svc, "namespace"))) == 0;
+	              epslice_nz(epslice_meta_str(svc, "namespace"))) == 0;
 }
 
 int epslice_ip_family(const char *ip, char *canon)
@@ -181,7 +184,8 @@ int epslice_service_families(const json_t *svc, int fams[2])
 	int n = 0;
 	char canon[INET6_ADDRSTRLEN];
 
-	json_array_foreach(json_object_get(spec_of(svc), "ipFamilies"), i, f) {
+	json_array_foreach(json_object_get(spec_of(svc), "ipFamilies"), i, f)
+	{
 		const char *s = epslice_nz(json_string_value(f));
 		int fam = strcmp(s, "IPv4") == 0 ? 4 : strcmp(s, "IPv6") == 0 ? 6 : 0;
 
@@ -191,8 +195,8 @@ int epslice_service_families(const json_t *svc, int fams[2])
 	if (n == 0) {
 		/* objects from before dual-stack defaulting: the ClusterIP's family, else IPv4 */
 		int fam = epslice_service_ip_set(svc)
-				  ? epslice_ip_family(epslice_str(spec_of(svc), "clusterIP"), canon)
-				  : 0;
+		              ? epslice_ip_family(epslice_str(spec_of(svc), "clusterIP"), canon)
+		              : 0;
 		fams[n++] = fam ? fam : 4;
 	}
 	return n;
@@ -221,16 +225,17 @@ int epslice_ports_key(json_t *ports, int reorder, char **key)
 	*key = NULL;
 	if (!it)
 		return -ENOMEM;
-	json_array_foreach(ports, i, p) {
+	json_array_foreach(ports, i, p)
+	{
 		const json_t *num = json_object_get(p, "port");
 		const char *proto = epslice_str(p, "protocol");
 
 		buf_reset(&b);
 		/* \x1f and \x1e cannot occur in names or protocols, which are validated */
 		if (buf_printf(&b, "%s\x1f%s\x1f%lld\x1f%s", epslice_nz(epslice_str(p, "name")),
-			       proto ? proto : "TCP",
-			       json_is_integer(num) ? (long long)json_integer_value(num) : -1LL,
-			       epslice_nz(epslice_str(p, "appProtocol"))) < 0 ||
+		               proto ? proto : "TCP",
+		               json_is_integer(num) ? (long long)json_integer_value(num) : -1LL,
+		               epslice_nz(epslice_str(p, "appProtocol"))) < 0 ||
 		    buf_cstr(&b) < 0 || !(it[i].k = strdup(b.data)))
 			goto out;
 		it[i].p = json_incref(p);
@@ -273,18 +278,22 @@ int epslice_pod_ports(const json_t *svc, const json_t *pod, json_t **ports, char
 	if (!out)
 		return -ENOMEM;
 	/* a headless Service may have no ports: that is the empty port set */
-	json_array_foreach(json_object_get(spec_of(svc), "ports"), i, sp) {
+	json_array_foreach(json_object_get(spec_of(svc), "ports"), i, sp)
+	{
 		const char *proto = epslice_str(sp, "protocol");
 		const json_t *app = json_object_get(sp, "appProtocol");
 		int port = epslice_find_port(pod, sp);
 
 		if (port < 0)
-			continue; /* not served by this pod: it lands in a slice without that port */
-		json_t *ep = json_pack("{s:s, s:s, s:i}", "name",
-				       epslice_nz(epslice_str(sp, "name")), "protocol",
-				       proto ? proto : "TCP", "port", port);
-		if (!ep || (json_is_string(app) && json_object_set_new(ep, "appProtocol",
-							    json_string(json_string_value(app))) < 0) ||
+			continue; /* not served by this pod: it lands in a slice without that port
+			           */
+		json_t *ep =
+		    json_pack("{s:s, s:s, s:i}", "name", epslice_nz(epslice_str(sp, "name")),
+		              "protocol", proto ? proto : "TCP", "port", port);
+		if (!ep ||
+		    (json_is_string(app) &&
+		     json_object_set_new(ep, "appProtocol", json_string(json_string_value(app))) <
+		         0) ||
 		    json_array_append_new(out, ep) < 0) {
 			json_decref(out);
 			return -ENOMEM;
@@ -301,7 +310,7 @@ int epslice_pod_ports(const json_t *svc, const json_t *pod, json_t **ports, char
 /* ---- endpoints ---- */
 
 int epslice_pod_endpoint(const json_t *svc, const json_t *pod, int fam, int publish_not_ready,
-			 json_t **ep, unsigned char sk[17])
+                         json_t **ep, unsigned char sk[17])
 {
 	const json_t *st = json_object_get(pod, "status");
 	const json_t *ips = json_object_get(st, "podIPs");
@@ -315,8 +324,8 @@ int epslice_pod_endpoint(const json_t *svc, const json_t *pod, int fam, int publ
 		return -ENOMEM;
 	/* podIPs is authoritative; podIP alone covers writers that set only that */
 	for (i = 0; i < (n ? n : 1); i++) {
-		const char *ip = n ? epslice_str(json_array_get(ips, i), "ip")
-				   : epslice_str(st, "podIP");
+		const char *ip =
+		    n ? epslice_str(json_array_get(ips, i), "ip") : epslice_str(st, "podIP");
 
 		if (epslice_ip_family(ip, canon) != fam)
 			continue;
@@ -335,18 +344,18 @@ int epslice_pod_endpoint(const json_t *svc, const json_t *pod, int fam, int publ
 	/* ready never holds for a terminating pod, for consumers that predate serving */
 	int ready = publish_not_ready || (serving && !term);
 	e = json_pack("{s:o, s:{s:b, s:b, s:b}}", "addresses", addrs, "conditions", "ready", ready,
-		      "serving", serving, "terminating", term);
+	              "serving", serving, "terminating", term);
 	addrs = NULL;
 	if (!e)
 		goto nomem;
 	*ep = e;
 	if (epslice_should_set_hostname(pod, svc) &&
-	    json_object_set_new(e, "hostname",
-				json_string(epslice_str(spec_of(pod), "hostname"))) < 0)
+	    json_object_set_new(e, "hostname", json_string(epslice_str(spec_of(pod), "hostname"))) <
+	        0)
 		goto nomem;
 	ref = json_pack("{s:s, s:s*, s:s*, s:s*}", "kind", "Pod", "namespace",
-			epslice_meta_str(pod, "namespace"), "name", epslice_meta_str(pod, "name"),
-			"uid", epslice_meta_str(pod, "uid"));
+	                epslice_meta_str(pod, "namespace"), "name", epslice_meta_str(pod, "name"),
+	                "uid", epslice_meta_str(pod, "uid"));
 	if (!ref || json_object_set_new(e, "targetRef", ref) < 0)
 		goto nomem;
 	const char *node = epslice_str(spec_of(pod), "nodeName");
@@ -385,8 +394,8 @@ char *epslice_ep_key(const json_t *ep)
 	free(v);
 	if (rc < 0 ||
 	    buf_printf(&b, "|%s|%s|%s", epslice_nz(epslice_str(ep, "hostname")),
-		       epslice_nz(epslice_str(ref, "namespace")),
-		       epslice_nz(epslice_str(ref, "name"))) < 0 ||
+	               epslice_nz(epslice_str(ref, "namespace")),
+	               epslice_nz(epslice_str(ref, "name"))) < 0 ||
 	    buf_cstr(&b) < 0) {
 		buf_free(&b);
 		return NULL;
@@ -407,16 +416,17 @@ json_t *epslice_slice_labels(const json_t *svc)
 
 	if (!l)
 		return NULL;
-	json_object_foreach(json_object_get(json_object_get(svc, "metadata"), "labels"), k, v) {
+	json_object_foreach(json_object_get(json_object_get(svc, "metadata"), "labels"), k, v)
+	{
 		if (!reserved_label(k) && json_is_string(v) && json_object_set(l, k, v) < 0)
 			goto nomem;
 	}
 	if ((!epslice_service_ip_set(svc) &&
 	     json_object_set_new(l, EPSLICE_LABEL_HEADLESS, json_string("")) < 0) ||
 	    json_object_set_new(l, EPSLICE_LABEL_SERVICE_NAME,
-				json_string(epslice_nz(epslice_meta_str(svc, "name")))) < 0 ||
+	                        json_string(epslice_nz(epslice_meta_str(svc, "name")))) < 0 ||
 	    json_object_set_new(l, EPSLICE_LABEL_MANAGED_BY, json_string(EPSLICE_CONTROLLER_NAME)) <
-		    0)
+	        0)
 		goto nomem;
 	return l;
 nomem:

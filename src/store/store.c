@@ -45,6 +45,7 @@ struct store {
 	const struct store_backend_ops *ops;
 	dict *kinds; /* plural -> dict(key -> store_val*) */
 	int64_t rev;
+	int64_t committed_rev;
 	int64_t compact_rev;
 	int in_txn;
 	/* Written but not yet committed events, in order. */
@@ -163,6 +164,7 @@ static int store_load(store *s)
 		return r;
 	/* After a start the window is empty: only "now" can be resumed. */
 	s->window_start = s->rev + 1;
+	s->committed_rev = s->rev;
 	return 0;
 }
 
@@ -231,6 +233,11 @@ void store_close(store *s)
 int64_t store_rev(const store *s)
 {
 	return s->rev;
+}
+
+int64_t store_committed_rev(const store *s)
+{
+	return s->committed_rev;
 }
 
 int64_t store_compact_rev(const store *s)
@@ -507,6 +514,7 @@ int store_commit(store *s)
 			log_error("store", "reload failed; state may be stale until restart");
 		return r;
 	}
+	s->committed_rev = s->rev;
 	store_publish(s);
 	return 0;
 }

@@ -65,6 +65,8 @@ int store_open_sqlite(store **out, const char *path);
 void store_close(store *s);
 
 int64_t store_rev(const store *s);
+/* The newest revision that is on disk (store_rev may be ahead within a batch). */
+int64_t store_committed_rev(const store *s);
 int64_t store_compact_rev(const store *s);
 /* Oldest revision a watch can resume from; older gets 410 Gone. */
 int64_t store_window_start(const store *s);

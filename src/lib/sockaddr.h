@@ -1,0 +1,17 @@
+/* sockaddr.h - "host:port" <-> struct sockaddr_storage, for listeners and clients. */
+#ifndef SVCNET_SOCKADDR_H
+#define SVCNET_SOCKADDR_H
+
+#include <stddef.h>
+#include <sys/socket.h>
+
+/*
+ * Parses "1.2.3.4:6443", "[::1]:6443", ":6443" (all IPv4 addresses) or
+ * "localhost:6443" (127.0.0.1). No DNS: svcnet never resolves names to listen.
+ * Returns 0 or -EINVAL.
+ */
+int sa_parse(const char *hostport, struct sockaddr_storage *ss, socklen_t *len);
+/* "1.2.3.4:5" or "[::1]:5"; always NUL-terminates. */
+void sa_fmt(const struct sockaddr_storage *ss, char *out, size_t outlen);
+
+#endif

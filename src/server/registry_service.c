@@ -1,0 +1,797 @@
+/*
+ * registry_service.c - what kube-apiserver's service REST storage does around
+ * a Service write: IP families, cluster IPs, node ports, the health check
+ * node port, and (svcnet's own LB controller) load-balancer IPs.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/log.h"
+#include "server/registry.h"
+#include "server/rest.h"
+
+#define SVC_LB_CLASS      "svcnet.io/lb"
+#define SVC_LB_ANNOTATION "svcnet.io/load-balancer-ips"
+#define SVC_LB_COND       "svcnet.io/IPAllocated"
+
+static const char *svc_str(const json_t *o, const char *k)
+{
+	const char *s = json_string_value(json_object_get(o, k));
+
+	return s ? s : "";
+}
+
+static const char *svc_type(const json_t *spec)
+{
+	const char *t = svc_str(spec, "type");
+
+	return t[0] ? t : "ClusterIP";
+}
+
+static int svc_needs_node_ports(const json_t *spec)
+{
+	const char *t = svc_type(spec);
+
+	if (!strcmp(t, "NodePort"))
+		return 1;
+	return !strcmp(t, "LoadBalancer") &&
+	       !json_is_false(json_object_get(spec, "allocateLoadBalancerNodePorts"));
+}
+
+static int svc_needs_hcnp(const json_t *spec)
+{
+	return !strcmp(svc_type(spec), "LoadBalancer") &&
+	       !strcmp(svc_str(spec, "externalTrafficPolicy"), "Local");
+}
+
+static int svc_is_our_lb(const json_t *spec)
+{
+	const char *cls = svc_str(spec, "loadBalancerClass");
+
+	return !strcmp(svc_type(spec), "LoadBalancer") && (!cls[0] || !strcmp(cls, SVC_LB_CLASS));
+}
+
+static const char *svc_family_name(int fam)
+{
+	return fam == AF_INET6 ? "IPv6" : "IPv4";
+}
+
+static int svc_family_idx(struct apiserver *as, int fam)
+{
+	for (int i = 0; i < as->cfg.n_service_cidrs; i++)
+		if (as->svc_cidr[i].addr.family == fam)
+			return i;
+	return -1;
+}
+
+static void svc_track(struct reg_ctx *x, struct reg_alloc a, int release)
+{
+	if (release) {
+		if (x->nrelease < 64)
+			x->release[x->nrelease++] = a;
+	} else if (x->ndone < 64) {
+		x->done[x->ndone++] = a;
+	}
+}
+
+static int svc_ip_in(const json_t *arr, const char *ip)
+{
+	size_t i;
+	json_t *v;
+
+	json_array_foreach(arr, i, v)
+	{
+		const char *s = json_string_value(v);
+
+		if (s && !strcmp(s, ip))
+			return 1;
+	}
+	return 0;
+}
+
+/* Old real cluster IPs that the new object no longer has go back (deferred). */
+static void svc_release_old_ips(struct reg_ctx *x, const json_t *old_spec, const json_t *new_ips)
+{
+	json_t *old_ips = json_object_get(old_spec, "clusterIPs");
+	size_t i;
+	json_t *v;
+
+	json_array_foreach(old_ips, i, v)
+	{
+		const char *ip = json_string_value(v);
+		net_addr a;
+		int idx;
+
+		if (!ip || net_addr_parse(ip, &a) < 0 || (new_ips && svc_ip_in(new_ips, ip)))
+			continue;
+		idx = svc_family_idx(x->as, a.family);
+		if (idx >= 0)
+			svc_track(x, (struct reg_alloc){.kind = REG_SVC_IP, .idx = idx, .addr = a}, 1);
+	}
+}
+
+static int svc_alloc_one_ip(struct reg_ctx *x, int idx, const char *want, int pos, json_t *out)
+{
+	struct apiserver *as = x->as;
+	char ip[NET_ADDR_STRLEN], msg[400], field[40], cidr[NET_CIDR_STRLEN];
+	net_addr a;
+	int r;
+
+	snprintf(field, sizeof(field), "spec.clusterIPs[%d]", pos);
+	if (want && want[0]) {
+		if (net_addr_parse(want, &a) < 0) {
+			snprintf(msg, sizeof(msg),
+				 "Invalid value: \"%s\": must be a valid IP address, (e.g. 10.9.8.7 "
+				 "or 2001:db8::ffff)",
+				 want);
+			return registry_invalid(x, field, "FieldValueInvalid", msg);
+		}
+		r = ipalloc_allocate(as->svc_ip[idx], &a);
+		if (r == -EEXIST) {
+			snprintf(msg, sizeof(msg),
+				 "Invalid value: [\"%s\"]: failed to allocate IP %s: provided IP is "
+				 "already allocated",
+				 want, want);
+			return registry_invalid(x, "spec.clusterIPs", "FieldValueInvalid", msg);
+		}
+		if (r < 0) {
+			net_cidr_fmt(&as->svc_cidr[idx], cidr, sizeof(cidr));
+			snprintf(msg, sizeof(msg),
+				 "Invalid value: [\"%s\"]: failed to allocate IP %s: the provided IP "
+				 "(%s) is not in the valid range. The range of valid IPs is %s",
+				 want, want, want, cidr);
+			return registry_invalid(x, "spec.clusterIPs", "FieldValueInvalid", msg);
+		}
+	} else {
+		r = ipalloc_allocate_next(as->svc_ip[idx], &a);
+		if (r < 0)
+			return registry_fail(x, 500, "InternalError",
+					     "Internal error occurred: failed to allocate a serviceIP: "
+					     "range is full");
+	}
+	svc_track(x, (struct reg_alloc){.kind = REG_SVC_IP, .idx = idx, .addr = a}, 0);
+	net_addr_fmt(&a, ip, sizeof(ip));
+	json_array_append_new(out, json_string(ip));
+	return 0;
+}
+
+/* Families as the registry settles them: requested, implied by IPs, or defaulted. */
+static int svc_families(struct reg_ctx *x, json_t *spec, const json_t *cips, int headless,
+			int fams[2], const char **policy_out)
+{
+	struct apiserver *as = x->as;
+	const char *policy = svc_str(spec, "ipFamilyPolicy");
+	json_t *req = json_object_get(spec, "ipFamilies");
+	char msg[300], field[40];
+	int nf = 0;
+	size_t i;
+	json_t *v;
+
+	if (!policy[0])
+		policy = "SingleStack";
+	if (json_array_size(req)) {
+		json_array_foreach(req, i, v)
+		{
+			const char *f = json_string_value(v);
+
+			if (nf == 2)
+				break;
+			fams[nf++] = f && !strcmp(f, "IPv6") ? AF_INET6 : AF_INET;
+		}
+	} else if (!headless && json_array_size(cips)) {
+		json_array_foreach(cips, i, v)
+		{
+			net_addr a;
+
+			if (nf < 2 && json_string_value(v) &&
+			    net_addr_parse(json_string_value(v), &a) == 0)
+				fams[nf++] = a.family;
+		}
+	}
+	if (!nf)
+		fams[nf++] = as->svc_cidr[0].addr.family;
+	for (int k = 0; k < nf; k++) {
+		if (svc_family_idx(as, fams[k]) < 0) {
+			snprintf(field, sizeof(field), "spec.ipFamilies[%d]", k);
+			snprintf(msg, sizeof(msg), "Invalid value: \"%s\": not configured on this cluster",
+				 svc_family_name(fams[k]));
+			return registry_invalid(x, field, "FieldValueInvalid", msg);
+		}
+	}
+	if (!strcmp(policy, "RequireDualStack") && as->cfg.n_service_cidrs < 2)
+		return registry_invalid(x, "spec.ipFamilyPolicy", "FieldValueInvalid",
+					"Invalid value: \"RequireDualStack\": this cluster is not "
+					"configured for dual-stack services");
+	if (strcmp(policy, "SingleStack") != 0 && as->cfg.n_service_cidrs == 2 && nf == 1)
+		fams[nf++] = fams[0] == AF_INET ? AF_INET6 : AF_INET;
+	if (!strcmp(policy, "SingleStack") && nf > 1)
+		nf = 1;
+	*policy_out = policy;
+	return nf;
+}
+
+static int svc_alloc_ips(struct reg_ctx *x, const json_t *old_spec, json_t *spec)
+{
+	struct apiserver *as = x->as;
+	json_t *cips = json_object_get(spec, "clusterIPs"), *ips, *famarr;
+	const char *cip = svc_str(spec, "clusterIP"), *policy = "SingleStack";
+	int fams[2], nf, headless;
+
+	if (!strcmp(svc_type(spec), "ExternalName")) {
+		svc_release_old_ips(x, old_spec, NULL);
+		json_object_del(spec, "clusterIP");
+		json_object_del(spec, "clusterIPs");
+		json_object_del(spec, "ipFamilies");
+		json_object_del(spec, "ipFamilyPolicy");
+		return 0;
+	}
+	if (!cip[0] && json_array_size(cips))
+		cip = json_string_value(json_array_get(cips, 0)) ? json_string_value(
+									   json_array_get(cips, 0))
+								 : "";
+	headless = !strcmp(cip, "None");
+	nf = svc_families(x, spec, cips, headless, fams, &policy);
+	if (nf < 0)
+		return nf;
+	ips = json_array();
+	famarr = json_array();
+	for (int k = 0; k < nf; k++)
+		json_array_append_new(famarr, json_string(svc_family_name(fams[k])));
+	if (headless) {
+		json_array_append_new(ips, json_string("None"));
+	} else {
+		for (int k = 0; k < nf; k++) {
+			const char *want = NULL;
+			json_t *w = json_array_get(cips, (size_t)k);
+			int idx = svc_family_idx(as, fams[k]);
+
+			if (k == 0 && cip[0])
+				want = cip;
+			else if (json_string_value(w))
+				want = json_string_value(w);
+			if (want && want[0] && old_spec &&
+			    svc_ip_in(json_object_get(old_spec, "clusterIPs"), want)) {
+				json_array_append_new(ips, json_string(want));
+				continue;
+			}
+			if (svc_alloc_one_ip(x, idx, want, k, ips) < 0) {
+				json_decref(ips);
+				json_decref(famarr);
+				return -EINVAL;
+			}
+		}
+	}
+	svc_release_old_ips(x, old_spec, ips);
+	json_object_set_new(spec, "clusterIP", json_string(json_string_value(json_array_get(ips, 0))));
+	json_object_set_new(spec, "clusterIPs", ips);
+	json_object_set_new(spec, "ipFamilies", famarr);
+	json_object_set_new(spec, "ipFamilyPolicy", json_string(policy));
+	return 0;
+}
+
+/* Every node port an object holds: ports[].nodePort and healthCheckNodePort. */
+static int svc_held_ports(const json_t *spec, int *out, int max)
+{
+	json_t *ports = json_object_get(spec, "ports"), *p;
+	int n = 0;
+	size_t i;
+
+	json_array_foreach(ports, i, p)
+	{
+		int np = (int)json_integer_value(json_object_get(p, "nodePort"));
+
+		if (np > 0 && n < max)
+			out[n++] = np;
+	}
+	if (json_integer_value(json_object_get(spec, "healthCheckNodePort")) > 0 && n < max)
+		out[n++] = (int)json_integer_value(json_object_get(spec, "healthCheckNodePort"));
+	return n;
+}
+
+static int svc_in(const int *a, int n, int v)
+{
+	for (int i = 0; i < n; i++)
+		if (a[i] == v)
+			return 1;
+	return 0;
+}
+
+static int svc_take_port(struct reg_ctx *x, int np, const char *field, const int *old, int nold,
+			 const int *mine, int nmine)
+{
+	char msg[300];
+	int lo, hi, r;
+
+	if (svc_in(old, nold, np) || svc_in(mine, nmine, np))
+		return 0;
+	r = portalloc_allocate(x->as->node_ports, np);
+	if (r == -EEXIST) {
+		snprintf(msg, sizeof(msg), "Invalid value: %d: provided port is already allocated",
+			 np);
+		return registry_invalid(x, field, "FieldValueInvalid", msg);
+	}
+	if (r < 0) {
+		portalloc_range(x->as->node_ports, &lo, &hi);
+		snprintf(msg, sizeof(msg),
+			 "Invalid value: %d: provided port is not in the valid range. The range of "
+			 "valid ports is %d-%d",
+			 np, lo, hi);
+		return registry_invalid(x, field, "FieldValueInvalid", msg);
+	}
+	svc_track(x, (struct reg_alloc){.kind = REG_NODE_PORT, .port = np}, 0);
+	return 0;
+}
+
+static int svc_next_port(struct reg_ctx *x, int *np)
+{
+	if (portalloc_allocate_next(x->as->node_ports, np) < 0)
+		return registry_fail(x, 500, "InternalError",
+				     "Internal error occurred: failed to allocate a nodePort: range "
+				     "is full");
+	svc_track(x, (struct reg_alloc){.kind = REG_NODE_PORT, .port = *np}, 0);
+	return 0;
+}
+
+static int svc_alloc_node_ports(struct reg_ctx *x, const json_t *old_spec, json_t *spec)
+{
+	json_t *ports = json_object_get(spec, "ports"), *p;
+	int old[130], nold = old_spec ? svc_held_ports(old_spec, old, 130) : 0;
+	int mine[130], nmine = 0, need = svc_needs_node_ports(spec);
+	int newset[130], nnew;
+	char field[48];
+	size_t i;
+
+	json_array_foreach(ports, i, p)
+	{
+		int np = (int)json_integer_value(json_object_get(p, "nodePort"));
+		int port = (int)json_integer_value(json_object_get(p, "port"));
+
+		snprintf(field, sizeof(field), "spec.ports[%zu].nodePort", i);
+		if (np > 0) {
+			if (svc_take_port(x, np, field, old, nold, mine, nmine) < 0)
+				return -EINVAL;
+		} else if (need) {
+			/* One node port serves a port number on every protocol. */
+			for (size_t j = 0; j < i && !np; j++) {
+				json_t *q = json_array_get(ports, j);
+
+				if (json_integer_value(json_object_get(q, "port")) == port)
+					np = (int)json_integer_value(json_object_get(q, "nodePort"));
+			}
+			if (!np && svc_next_port(x, &np) < 0)
+				return -EINVAL;
+			json_object_set_new(p, "nodePort", json_integer(np));
+		} else {
+			continue;
+		}
+		if (nmine < 128)
+			mine[nmine++] = np;
+	}
+	if (svc_needs_hcnp(spec)) {
+		int hc = (int)json_integer_value(json_object_get(spec, "healthCheckNodePort"));
+
+		if (hc > 0) {
+			if (svc_take_port(x, hc, "spec.healthCheckNodePort", old, nold, mine,
+					  nmine) < 0)
+				return -EINVAL;
+		} else {
+			if (svc_next_port(x, &hc) < 0)
+				return -EINVAL;
+			json_object_set_new(spec, "healthCheckNodePort", json_integer(hc));
+		}
+	} else {
+		json_object_del(spec, "healthCheckNodePort");
+	}
+	nnew = svc_held_ports(spec, newset, 130);
+	for (int k = 0; k < nold; k++)
+		if (!svc_in(newset, nnew, old[k]) && !svc_in(old, k, old[k]))
+			svc_track(x, (struct reg_alloc){.kind = REG_NODE_PORT, .port = old[k]}, 1);
+	return 0;
+}
+
+/* --- load balancer IPs (svcnet's built-in LB controller) --- */
+
+static json_t *svc_lb_ingress_ips(const json_t *svc)
+{
+	json_t *ing = json_object_get(json_object_get(json_object_get(svc, "status"),
+						      "loadBalancer"),
+				      "ingress");
+	json_t *out = json_array(), *v;
+	size_t i;
+
+	json_array_foreach(ing, i, v)
+	{
+		if (json_string_value(json_object_get(v, "ip")))
+			json_array_append(out, json_object_get(v, "ip"));
+	}
+	return out;
+}
+
+static void svc_set_lb_condition(json_t *status, int ok, const char *reason, const char *msg)
+{
+	json_t *conds = json_array(), *old = json_object_get(status, "conditions"), *v;
+	char now[32];
+	size_t i;
+
+	json_array_foreach(old, i, v)
+	{
+		if (strcmp(svc_str(v, "type"), SVC_LB_COND) != 0)
+			json_array_append(conds, v);
+	}
+	rest_now(now, sizeof(now));
+	json_array_append_new(conds, json_pack("{s:s,s:s,s:s,s:s,s:s}", "type", SVC_LB_COND,
+					       "status", ok ? "True" : "False", "lastTransitionTime",
+					       now, "reason", reason, "message", msg));
+	json_object_set_new(status, "conditions", conds);
+}
+
+/* Requested IPs: the svcnet annotation, then spec.loadBalancerIP. */
+static int svc_lb_requested(const json_t *svc, char ips[2][NET_ADDR_STRLEN])
+{
+	const char *ann = svc_str(json_object_get(json_object_get(svc, "metadata"), "annotations"),
+				  SVC_LB_ANNOTATION);
+	const char *lbip = svc_str(json_object_get(svc, "spec"), "loadBalancerIP");
+	int n = 0;
+
+	if (ann[0]) {
+		const char *p = ann;
+
+		while (*p && n < 2) {
+			size_t l = strcspn(p, ", ");
+
+			if (l && l < NET_ADDR_STRLEN) {
+				memcpy(ips[n], p, l);
+				ips[n++][l] = '\0';
+			}
+			p += l;
+			p += strspn(p, ", ");
+		}
+	} else if (lbip[0] && strlen(lbip) < NET_ADDR_STRLEN) {
+		strcpy(ips[n++], lbip);
+	}
+	return n;
+}
+
+/* Fills status.loadBalancer for an LB service; returns 1 when it stays pending. */
+static int svc_alloc_lb(struct reg_ctx *x, const json_t *old, json_t *svc)
+{
+	struct apiserver *as = x->as;
+	json_t *spec = json_object_get(svc, "spec"), *status = json_object_get(svc, "status");
+	json_t *had = old && svc_is_our_lb(json_object_get(old, "spec")) ? svc_lb_ingress_ips(old)
+									  : json_array();
+	json_t *ingress = json_array(), *newips = json_array();
+	char req[2][NET_ADDR_STRLEN], why[256] = "";
+	int nreq = svc_lb_requested(svc, req), pending = 0;
+	size_t i;
+	json_t *v;
+
+	if (!json_is_object(status)) {
+		status = json_object();
+		json_object_set_new(svc, "status", status);
+	}
+	if (!svc_is_our_lb(spec))
+		goto release;
+	if (nreq) {
+		for (int k = 0; k < nreq; k++) {
+			net_addr a;
+			int r;
+
+			if (svc_ip_in(had, req[k])) {
+				json_array_append_new(newips, json_string(req[k]));
+				continue;
+			}
+			if (net_addr_parse(req[k], &a) < 0) {
+				snprintf(why, sizeof(why), "requested IP %s is not a valid IP", req[k]);
+				pending = 1;
+				continue;
+			}
+			r = lbipam_allocate(as->lb, &a);
+			if (r < 0) {
+				snprintf(why, sizeof(why), "requested IP %s is %s", req[k],
+					 r == -EEXIST ? "already in use" : "not in any pool");
+				pending = 1;
+				continue;
+			}
+			svc_track(x, (struct reg_alloc){.kind = REG_LB_IP, .addr = a}, 0);
+			json_array_append_new(newips, json_string(req[k]));
+		}
+	} else if (json_array_size(had)) {
+		json_array_extend(newips, had);
+	} else {
+		json_t *fams = json_object_get(spec, "ipFamilies");
+
+		if (!json_array_size(fams))
+			fams = json_pack("[s]", "IPv4");
+		else
+			json_incref(fams);
+		json_array_foreach(fams, i, v)
+		{
+			int fam = !strcmp(json_string_value(v) ? json_string_value(v) : "", "IPv6")
+					  ? AF_INET6
+					  : AF_INET;
+			char s[NET_ADDR_STRLEN];
+			net_addr a;
+
+			if (!lbipam_pool_count(as->lb, fam))
+				continue;
+			if (lbipam_allocate_next(as->lb, fam, &a) < 0) {
+				snprintf(why, sizeof(why), "no available %s address in the pools",
+					 svc_family_name(fam));
+				pending = 1;
+				continue;
+			}
+			svc_track(x, (struct reg_alloc){.kind = REG_LB_IP, .addr = a}, 0);
+			net_addr_fmt(&a, s, sizeof(s));
+			json_array_append_new(newips, json_string(s));
+		}
+		if (!json_array_size(newips) && !pending) {
+			snprintf(why, sizeof(why), "no load-balancer pool is configured (--lb-pool)");
+			pending = 1;
+		}
+		json_decref(fams);
+	}
+	json_array_foreach(newips, i, v)
+	{
+		json_array_append_new(ingress, json_pack("{s:O,s:s}", "ip", v, "ipMode", "VIP"));
+	}
+	json_object_set_new(status, "loadBalancer", json_pack("{s:O}", "ingress", ingress));
+	if (pending)
+		svc_set_lb_condition(status, 0, "AllocationFailed", why);
+	else
+		svc_set_lb_condition(status, 1, "Allocated", "load-balancer IPs assigned");
+release:
+	json_array_foreach(had, i, v)
+	{
+		net_addr a;
+
+		if (!svc_ip_in(newips, json_string_value(v)) &&
+		    net_addr_parse(json_string_value(v), &a) == 0)
+			svc_track(x, (struct reg_alloc){.kind = REG_LB_IP, .addr = a}, 1);
+	}
+	if (!svc_is_our_lb(spec) && old && svc_is_our_lb(json_object_get(old, "spec")))
+		json_object_set_new(status, "loadBalancer", json_object());
+	json_decref(had);
+	json_decref(ingress);
+	json_decref(newips);
+	if (pending) {
+		snprintf(x->message, sizeof(x->message), "%s", why);
+		return 1;
+	}
+	return 0;
+}
+
+static void svc_key(const json_t *svc, char *key, size_t keylen)
+{
+	json_t *md = json_object_get(svc, "metadata");
+
+	store_key(key, keylen, "services", svc_str(md, "namespace"), svc_str(md, "name"));
+}
+
+int registry_service_alloc(struct reg_ctx *x, const json_t *old, json_t *svc)
+{
+	json_t *spec = json_object_get(svc, "spec");
+	const json_t *old_spec = old ? json_object_get(old, "spec") : NULL;
+	char key[512];
+	int pending;
+
+	if (!json_is_object(spec))
+		return registry_invalid(x, "spec", "FieldValueRequired", "Required value");
+	if (x->status_only)
+		return 0;
+	if (svc_alloc_ips(x, old_spec, spec) < 0 || svc_alloc_node_ports(x, old_spec, spec) < 0)
+		goto fail;
+	pending = svc_alloc_lb(x, old, svc);
+	svc_key(svc, key, sizeof(key));
+	if (pending) {
+		if (!dict_get(x->as->lb_pending, key)) {
+			dict_set(x->as->lb_pending, key, (void *)1, NULL);
+			registry_event(x->as, svc, "Warning", "AllocationFailed", x->message);
+		}
+		x->message[0] = '\0';
+	} else {
+		dict_del(x->as->lb_pending, key);
+	}
+	return 0;
+fail:
+	registry_abort(x);
+	return -EINVAL;
+}
+
+void registry_service_carry_over(const json_t *old, json_t *svc)
+{
+	json_t *ospec = json_object_get(old, "spec"), *spec = json_object_get(svc, "spec");
+	const char *ot, *nt;
+	json_t *ports, *p, *oports;
+	size_t i, j;
+	json_t *q;
+
+	if (!json_is_object(ospec) || !json_is_object(spec))
+		return;
+	ot = svc_type(ospec);
+	nt = svc_type(spec);
+	/* patchAllocatedValues: an update that omits allocated values keeps them. */
+	if (strcmp(ot, "ExternalName") && strcmp(nt, "ExternalName")) {
+		if (!svc_str(spec, "clusterIP")[0] && json_object_get(ospec, "clusterIP"))
+			json_object_set(spec, "clusterIP", json_object_get(ospec, "clusterIP"));
+		if (!json_array_size(json_object_get(spec, "clusterIPs")) &&
+		    json_object_get(ospec, "clusterIPs") &&
+		    !strcmp(svc_str(spec, "clusterIP"), svc_str(ospec, "clusterIP")))
+			json_object_set(spec, "clusterIPs", json_object_get(ospec, "clusterIPs"));
+	}
+	ports = json_object_get(spec, "ports");
+	oports = json_object_get(ospec, "ports");
+	if (svc_needs_node_ports(ospec) && svc_needs_node_ports(spec)) {
+		json_array_foreach(ports, i, p)
+		{
+			if (json_integer_value(json_object_get(p, "nodePort")) > 0)
+				continue;
+			json_array_foreach(oports, j, q)
+			{
+				if (json_equal(json_object_get(p, "port"), json_object_get(q, "port")) &&
+				    !strcmp(svc_str(p, "protocol")[0] ? svc_str(p, "protocol") : "TCP",
+					    svc_str(q, "protocol")[0] ? svc_str(q, "protocol") : "TCP") &&
+				    json_object_get(q, "nodePort")) {
+					json_object_set(p, "nodePort", json_object_get(q, "nodePort"));
+					break;
+				}
+			}
+		}
+	}
+	if (svc_needs_hcnp(ospec) && svc_needs_hcnp(spec) &&
+	    !json_integer_value(json_object_get(spec, "healthCheckNodePort")))
+		json_object_set(spec, "healthCheckNodePort",
+				json_object_get(ospec, "healthCheckNodePort"));
+
+	/* dropTypeDependentFields: what the new type cannot have and the client did
+	 * not change goes away, so `kubectl edit` of just the type works. */
+	if (!strcmp(nt, "ExternalName") && strcmp(ot, "ExternalName")) {
+		if (json_equal(json_object_get(spec, "clusterIP"), json_object_get(ospec, "clusterIP")))
+			json_object_del(spec, "clusterIP");
+		if (json_equal(json_object_get(spec, "clusterIPs"),
+			       json_object_get(ospec, "clusterIPs")))
+			json_object_del(spec, "clusterIPs");
+		if (json_equal(json_object_get(spec, "ipFamilies"),
+			       json_object_get(ospec, "ipFamilies")))
+			json_object_del(spec, "ipFamilies");
+		if (json_equal(json_object_get(spec, "ipFamilyPolicy"),
+			       json_object_get(ospec, "ipFamilyPolicy")))
+			json_object_del(spec, "ipFamilyPolicy");
+	}
+	if (!svc_needs_node_ports(spec) && svc_needs_node_ports(ospec)) {
+		json_array_foreach(ports, i, p)
+		{
+			json_array_foreach(oports, j, q)
+			{
+				if (json_equal(json_object_get(p, "nodePort"),
+					       json_object_get(q, "nodePort")))
+					json_object_del(p, "nodePort");
+			}
+		}
+	}
+	if (!svc_needs_hcnp(spec) && json_equal(json_object_get(spec, "healthCheckNodePort"),
+						json_object_get(ospec, "healthCheckNodePort")))
+		json_object_del(spec, "healthCheckNodePort");
+	if (strcmp(nt, "LoadBalancer") != 0) {
+		if (json_equal(json_object_get(spec, "allocateLoadBalancerNodePorts"),
+			       json_object_get(ospec, "allocateLoadBalancerNodePorts")))
+			json_object_del(spec, "allocateLoadBalancerNodePorts");
+		if (json_equal(json_object_get(spec, "loadBalancerClass"),
+			       json_object_get(ospec, "loadBalancerClass")))
+			json_object_del(spec, "loadBalancerClass");
+	}
+	if (strcmp(nt, "NodePort") && strcmp(nt, "LoadBalancer") &&
+	    !json_array_size(json_object_get(spec, "externalIPs")) &&
+	    json_equal(json_object_get(spec, "externalTrafficPolicy"),
+		       json_object_get(ospec, "externalTrafficPolicy")))
+		json_object_del(spec, "externalTrafficPolicy");
+}
+
+void registry_service_release(struct apiserver *as, const json_t *svc)
+{
+	struct reg_ctx x;
+	json_t *spec = json_object_get(svc, "spec"), *ips;
+	int held[130], n;
+	size_t i;
+	json_t *v;
+	char key[512];
+
+	registry_ctx_init(&x, as);
+	svc_release_old_ips(&x, spec, NULL);
+	n = svc_held_ports(spec, held, 130);
+	for (int k = 0; k < n; k++)
+		svc_track(&x, (struct reg_alloc){.kind = REG_NODE_PORT, .port = held[k]}, 1);
+	if (svc_is_our_lb(spec)) {
+		ips = svc_lb_ingress_ips(svc);
+		json_array_foreach(ips, i, v)
+		{
+			net_addr a;
+
+			if (net_addr_parse(json_string_value(v), &a) == 0)
+				svc_track(&x, (struct reg_alloc){.kind = REG_LB_IP, .addr = a}, 1);
+		}
+		json_decref(ips);
+	}
+	registry_finish(&x);
+	registry_ctx_free(&x);
+	svc_key(svc, key, sizeof(key));
+	dict_del(as->lb_pending, key);
+}
+
+void registry_service_rebuild(struct apiserver *as, const json_t *svc)
+{
+	json_t *spec = json_object_get(svc, "spec"), *v;
+	int held[130], n;
+	size_t i;
+	char key[512];
+
+	json_array_foreach(json_object_get(spec, "clusterIPs"), i, v)
+	{
+		net_addr a;
+		int idx;
+
+		if (json_string_value(v) && net_addr_parse(json_string_value(v), &a) == 0 &&
+		    (idx = svc_family_idx(as, a.family)) >= 0)
+			ipalloc_allocate(as->svc_ip[idx], &a);
+	}
+	n = svc_held_ports(spec, held, 130);
+	for (int k = 0; k < n; k++)
+		portalloc_allocate(as->node_ports, held[k]);
+	if (svc_is_our_lb(spec)) {
+		json_t *ips = svc_lb_ingress_ips(svc);
+
+		json_array_foreach(ips, i, v)
+		{
+			net_addr a;
+
+			if (net_addr_parse(json_string_value(v), &a) == 0)
+				lbipam_allocate(as->lb, &a);
+		}
+		if (!json_array_size(ips)) {
+			svc_key(svc, key, sizeof(key));
+			dict_set(as->lb_pending, key, (void *)1, NULL);
+		}
+		json_decref(ips);
+	}
+}
+
+void registry_lb_retry(struct apiserver *as)
+{
+	dict_iter it;
+	const char *k;
+	char *keys[64];
+	int nk = 0;
+
+	dict_iter_init(&it, as->lb_pending);
+	while (nk < 64 && dict_next(&it, &k, NULL))
+		keys[nk++] = strdup(k);
+	for (int i = 0; i < nk; i++) {
+		store_val *v = keys[i] ? store_get(as->st, keys[i]) : NULL;
+		json_t *svc = v ? rest_load(v) : NULL, *old = v ? rest_load(v) : NULL;
+		struct reg_ctx x;
+
+		if (!svc || !old) {
+			if (keys[i])
+				dict_del(as->lb_pending, keys[i]);
+			goto next;
+		}
+		registry_ctx_init(&x, as);
+		if (svc_alloc_lb(&x, old, svc) == 0) {
+			if (store_put(as->st, keys[i], svc, 0, v->rev, NULL) == 0) {
+				registry_finish(&x);
+				dict_del(as->lb_pending, keys[i]);
+				log_info("lb", "%s: load-balancer IP assigned", keys[i]);
+			} else {
+				registry_abort(&x);
+			}
+		} else {
+			registry_abort(&x);
+		}
+		registry_ctx_free(&x);
+next:
+		json_decref(svc);
+		json_decref(old);
+		free(keys[i]);
+	}
+}
