@@ -28,6 +28,7 @@ static void server_usage(FILE *f)
 		"  --lb-pool CIDR|IP-IP        load-balancer IP pool; repeatable\n"
 		"  --compact-keep N            revisions of history kept for watches (default "
 		"10000)\n"
+		"  --request-timeout SECONDS   a request must arrive whole within this (default 30)\n"
 		"  --log-level LEVEL           debug, info, warn, error (default info)\n");
 }
 
@@ -43,6 +44,7 @@ int cmd_server(int argc, char **argv)
 		{"lb-pool", required_argument, NULL, 'b'},
 		{"compact-keep", required_argument, NULL, 'k'},
 		{"log-level", required_argument, NULL, 'v'},
+		{"request-timeout", required_argument, NULL, 't'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -58,6 +60,7 @@ int cmd_server(int argc, char **argv)
 	cfg.node_port_hi = 32767;
 	cfg.compact_keep = 10000;
 	cfg.compact_interval_s = 60;
+	cfg.request_timeout_s = 30;
 	optind = 1;
 	while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (o) {
@@ -91,6 +94,13 @@ int cmd_server(int argc, char **argv)
 			break;
 		case 'k':
 			cfg.compact_keep = atoi(optarg);
+			break;
+		case 't':
+			cfg.request_timeout_s = atoi(optarg);
+			if (cfg.request_timeout_s < 1) {
+				fprintf(stderr, "svcnet server: --request-timeout must be >= 1\n");
+				return 2;
+			}
 			break;
 		case 'v':
 			lvl = log_parse_level(optarg);

@@ -386,7 +386,7 @@ int apiserver_run(struct apiserver_config *cfg)
 	ho.tls = as.tls;
 	ho.max_head = 64 * 1024;
 	ho.max_body = 3 * 1024 * 1024; /* kube-apiserver's request size limit */
-	ho.request_timeout_ms = 30000;
+	ho.request_timeout_ms = cfg->request_timeout_s * 1000;
 	ho.idle_timeout_ms = 120000;
 	ho.max_stream_queue = 64u << 20;
 	ho.max_conns = 20000;

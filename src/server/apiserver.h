@@ -35,6 +35,7 @@ struct apiserver_config {
 	int n_lb_pools;
 	int compact_keep;       /* revisions of history kept */
 	int compact_interval_s; /* how often compaction runs */
+	int request_timeout_s;  /* slow clients are cut off after this */
 };
 
 struct epslice_ctrl;

@@ -262,6 +262,18 @@ static int ctrl_apply(struct apiserver *as, const char *ns, json_t *action)
 	store_key(key, sizeof(key), "endpointslices", ns, name);
 	if (!strcmp(op, "delete"))
 		return store_delete(as->st, key, 0, NULL);
+	{
+		/* Identity stays with the object whatever the reconciler rebuilt. */
+		store_val *cur = store_get(as->st, key);
+		json_t *have = cur ? rest_load(cur) : NULL;
+		json_t *hmd = json_object_get(have, "metadata");
+		static const char *const keep[] = {"uid", "creationTimestamp", "generation"};
+
+		for (size_t i = 0; i < sizeof(keep) / sizeof(keep[0]); i++)
+			if (json_object_get(hmd, keep[i]))
+				json_object_set(md, keep[i], json_object_get(hmd, keep[i]));
+		json_decref(have);
+	}
 	rc = store_put(as->st, key, obj, 0, 0, NULL);
 	return rc;
 }

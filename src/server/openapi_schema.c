@@ -17,7 +17,7 @@
 #define REF_PREFIX "#/components/schemas/"
 
 static const struct oa_type *const oa_tables[] = {oa_types_meta, oa_types_pod, oa_types_core,
-						  oa_types_net};
+                                                  oa_types_net};
 
 static const struct oa_type *oa_find(const char *name)
 {
@@ -117,20 +117,20 @@ static json_t *field_base(const struct oa_field *f)
 		return preserve_object();
 	case OA_ARR_STR:
 		return json_pack("{s:s,s:{s:s,s:s}}", "type", "array", "items", "type", "string",
-				 "default", "");
+		                 "default", "");
 	case OA_ARR_REF:
 		return json_pack("{s:s,s:o}", "type", "array", "items", ref_element(f->ref));
 	case OA_ARR_ANY:
 		return json_pack("{s:s,s:o}", "type", "array", "items", preserve_object());
 	case OA_MAP_STR:
 		return json_pack("{s:s,s:{s:s,s:s}}", "type", "object", "additionalProperties",
-				 "type", "string", "default", "");
+		                 "type", "string", "default", "");
 	case OA_MAP_BYTES:
 		return json_pack("{s:s,s:{s:s,s:s}}", "type", "object", "additionalProperties",
-				 "type", "string", "format", "byte");
+		                 "type", "string", "format", "byte");
 	case OA_MAP_REF:
 		return json_pack("{s:s,s:o}", "type", "object", "additionalProperties",
-				 ref_element(f->ref));
+		                 ref_element(f->ref));
 	}
 	return NULL;
 }
@@ -285,12 +285,12 @@ static json_t *list_schema(const struct api_resource *r)
 	snprintf(desc, sizeof(desc), "%sList is a list of %s objects.", r->kind, r->kind);
 	snprintf(gvk, sizeof(gvk), "%s/%s/%sList", r->group, r->version, r->kind);
 	s = json_pack("{s:s,s:s,s:{s:{s:s,s:s},s:{s:s,s:s,s:o},s:{s:s,s:s},s:o},s:[s]}",
-		      "description", desc, "type", "object", "properties", "apiVersion", "type",
-		      "string", "description", "APIVersion of this representation of an object.",
-		      "items", "type", "array", "description", "List of objects.", "items",
-		      ref_element(item), "kind", "type", "string", "description",
-		      "Kind of this list.", "metadata", ref_wrapped(OA_META "ListMeta"), "required",
-		      "items");
+	              "description", desc, "type", "object", "properties", "apiVersion", "type",
+	              "string", "description", "APIVersion of this representation of an object.",
+	              "items", "type", "array", "description", "List of objects.", "items",
+	              ref_element(item), "kind", "type", "string", "description",
+	              "Kind of this list.", "metadata", ref_wrapped(OA_META "ListMeta"), "required",
+	              "items");
 	if (s && oset(s, "x-kubernetes-group-version-kind", gvk_array(gvk))) {
 		json_decref(s);
 		return NULL;
@@ -313,7 +313,7 @@ json_t *oa_schemas_build(void)
 		const struct api_resource *r = &api_resources[i];
 
 		snprintf(name, sizeof(name), "io.k8s.api.%s.%s.%sList", r->openapi_pkg, r->version,
-			 r->kind);
+		         r->kind);
 		if (oset(all, name, list_schema(r)))
 			goto fail;
 	}

@@ -1,7 +1,7 @@
 /*
  * openapi_schema.h - internal to the openapi module: the table format that
- * describes the API types, and the emitter that turns it into OpenAPI v3
- * component schemas.
+ * describes the API types, the emitter that turns it into OpenAPI v3
+ * component schemas, and the path builder.
  *
  * A type is a list of fields; each field names its JSON type and carries the
  * strategic-merge-patch and list extensions that kubectl reads
@@ -50,13 +50,13 @@ struct oa_field {
 	const char *name;
 	enum oa_kind kind;
 	const char *desc;
-	const char *ref;        /* OA_REF, OA_ARR_REF, OA_MAP_REF: full component name */
-	unsigned flags;         /* OA_REQ ... */
-	const char *list_type;  /* "atomic", "set" or "map" */
-	const char *map_keys;   /* list_type "map": comma-separated keys, e.g. "port,protocol" */
-	const char *merge_key;  /* x-kubernetes-patch-merge-key */
-	const char *strategy;   /* x-kubernetes-patch-strategy: "merge" or "merge,retainKeys" */
-	const char *dflt;       /* default value of a scalar, as JSON text (e.g. "\"TCP\"") */
+	const char *ref;       /* OA_REF, OA_ARR_REF, OA_MAP_REF: full component name */
+	unsigned flags;        /* OA_REQ ... */
+	const char *list_type; /* "atomic", "set" or "map" */
+	const char *map_keys;  /* list_type "map": comma-separated keys, e.g. "port,protocol" */
+	const char *merge_key; /* x-kubernetes-patch-merge-key */
+	const char *strategy;  /* x-kubernetes-patch-strategy: "merge" or "merge,retainKeys" */
+	const char *dflt;      /* default value of a scalar, as JSON text (e.g. "\"TCP\"") */
 };
 
 /* Type flags. */
@@ -75,36 +75,62 @@ struct oa_type {
 };
 
 /* Field shorthands: FIELD(name, desc [, .designator = value ...]). */
-#define OA_F(k, n, d, ...) {.name = n, .kind = k, .desc = d, __VA_ARGS__}
-#define F_STR(n, d, ...)   OA_F(OA_STR, n, d, __VA_ARGS__)
-#define F_I32(n, d, ...)   OA_F(OA_I32, n, d, __VA_ARGS__)
-#define F_I64(n, d, ...)   OA_F(OA_I64, n, d, __VA_ARGS__)
-#define F_BOOL(n, d, ...)  OA_F(OA_BOOL, n, d, __VA_ARGS__)
-#define F_ANY(n, d, ...)   OA_F(OA_ANY, n, d, __VA_ARGS__)
-#define F_REF(n, r, d, ...)                                                                       \
-	{.name = n, .kind = OA_REF, .ref = r, .desc = d, __VA_ARGS__}
-#define F_AREF(n, r, d, ...)                                                                      \
-	{.name = n, .kind = OA_ARR_REF, .ref = r, .desc = d, __VA_ARGS__}
-#define F_MREF(n, r, d, ...)                                                                      \
-	{.name = n, .kind = OA_MAP_REF, .ref = r, .desc = d, __VA_ARGS__}
+#define OA_F(k, n, d, ...)                                                                         \
+	{                                                                                          \
+		.name = n, .kind = k, .desc = d, __VA_ARGS__                                       \
+	}
+#define F_STR(n, d, ...)  OA_F(OA_STR, n, d, __VA_ARGS__)
+#define F_I32(n, d, ...)  OA_F(OA_I32, n, d, __VA_ARGS__)
+#define F_I64(n, d, ...)  OA_F(OA_I64, n, d, __VA_ARGS__)
+#define F_BOOL(n, d, ...) OA_F(OA_BOOL, n, d, __VA_ARGS__)
+#define F_ANY(n, d, ...)  OA_F(OA_ANY, n, d, __VA_ARGS__)
+#define F_REF(n, r, d, ...)                                                                        \
+	{                                                                                          \
+		.name = n, .kind = OA_REF, .ref = r, .desc = d, __VA_ARGS__                        \
+	}
+#define F_AREF(n, r, d, ...)                                                                       \
+	{                                                                                          \
+		.name = n, .kind = OA_ARR_REF, .ref = r, .desc = d, __VA_ARGS__                    \
+	}
+#define F_MREF(n, r, d, ...)                                                                       \
+	{                                                                                          \
+		.name = n, .kind = OA_MAP_REF, .ref = r, .desc = d, __VA_ARGS__                    \
+	}
 #define F_ASTR(n, d, ...) OA_F(OA_ARR_STR, n, d, __VA_ARGS__)
 #define F_AANY(n, d, ...) OA_F(OA_ARR_ANY, n, d, __VA_ARGS__)
 #define F_MSTR(n, d, ...) OA_F(OA_MAP_STR, n, d, __VA_ARGS__)
 #define F_TIME(n, d, ...) F_REF(n, OA_META "Time", d, __VA_ARGS__)
-#define F_END             {.name = NULL}
+#define F_END                                                                                      \
+	{                                                                                          \
+		.name = NULL                                                                       \
+	}
 
 /* The common head of every top-level kind. */
-#define F_APIVERSION                                                                              \
-	F_STR("apiVersion", "APIVersion defines the versioned schema of this representation of "   \
-			    "an object.", )
-#define F_KIND     F_STR("kind", "Kind is a string value representing the REST resource.", )
-#define F_METADATA F_REF("metadata", OA_META "ObjectMeta", "Standard object's metadata.", .flags = OA_DEF_OBJ)
+#define F_APIVERSION                                                                               \
+	F_STR("apiVersion",                                                                        \
+	      "APIVersion defines the versioned schema of this representation of "                 \
+	      "an object.", )
+#define F_KIND F_STR("kind", "Kind is a string value representing the REST resource.", )
+#define F_METADATA                                                                                 \
+	F_REF("metadata", OA_META "ObjectMeta", "Standard object's metadata.", .flags = OA_DEF_OBJ)
 
 /* The type tables, each terminated by an entry whose name is NULL. */
 extern const struct oa_type oa_types_meta[];
 extern const struct oa_type oa_types_pod[];
 extern const struct oa_type oa_types_core[];
 extern const struct oa_type oa_types_net[];
+
+/* A served group version, as the documents name it. */
+struct oa_gvinfo {
+	const char *group;   /* "" for the core group */
+	const char *version; /* "v1" */
+	const char *opid;    /* operationId infix: "CoreV1", "DiscoveryV1" */
+	const char *tag;     /* operation tag: "core_v1" */
+};
+
+/* The "paths" object of one group version (openapi_paths.c). NULL on
+ * allocation failure. */
+json_t *oa_paths_build(const struct oa_gvinfo *gv);
 
 /* Builds the object of every component schema (name -> schema), including the
  * generated <Kind>List types of the served resources. NULL on allocation

@@ -21,116 +21,128 @@ struct table_col {
 	int priority;
 };
 
-#define COL_NAME {"Name", "string", "name", "Name must be unique within a namespace.", 0}
-#define COL_AGE                                                                                   \
-	{"Age", "string", "",                                                                     \
-	 "CreationTimestamp is a timestamp representing the server time when this object was "   \
-	 "created.",                                                                              \
-	 0}
-#define COL(n, d)      {n, "string", "", d, 0}
-#define COL_WIDE(n, d) {n, "string", "", d, 1}
+#define COL_NAME                                                                                   \
+	{                                                                                          \
+		"Name", "string", "name", "Name must be unique within a namespace.", 0             \
+	}
+#define COL_AGE                                                                                    \
+	{                                                                                          \
+		"Age", "string", "",                                                               \
+		    "CreationTimestamp is a timestamp representing the server time when this "     \
+		    "object was "                                                                  \
+		    "created.",                                                                    \
+		    0                                                                              \
+	}
+#define COL(n, d)                                                                                  \
+	{                                                                                          \
+		n, "string", "", d, 0                                                              \
+	}
+#define COL_WIDE(n, d)                                                                             \
+	{                                                                                          \
+		n, "string", "", d, 1                                                              \
+	}
 
 static const struct table_col cols_namespace[] = {
-	COL_NAME, COL("Status", "The status of the namespace"), COL_AGE, {NULL}};
+    COL_NAME, COL("Status", "The status of the namespace"), COL_AGE, {.name = NULL}};
 
 static const struct table_col cols_pod[] = {
-	COL_NAME,
-	COL("Ready", "The aggregate readiness state of this pod for accepting traffic."),
-	COL("Status", "The aggregate status of the containers in this pod."),
-	COL("Restarts", "The number of times the containers in this pod have been restarted and "
-			"when the last container in this pod has restarted."),
-	COL_AGE,
-	COL_WIDE("IP", "IP address allocated to the pod."),
-	COL_WIDE("Node", "The node the pod is bound to."),
-	COL_WIDE("Nominated Node", "Node where preemption may let the pod be scheduled."),
-	COL_WIDE("Readiness Gates", "Conditions evaluated for pod readiness."),
-	{NULL}};
+    COL_NAME,
+    COL("Ready", "The aggregate readiness state of this pod for accepting traffic."),
+    COL("Status", "The aggregate status of the containers in this pod."),
+    COL("Restarts", "The number of times the containers in this pod have been restarted and "
+                    "when the last container in this pod has restarted."),
+    COL_AGE,
+    COL_WIDE("IP", "IP address allocated to the pod."),
+    COL_WIDE("Node", "The node the pod is bound to."),
+    COL_WIDE("Nominated Node", "Node where preemption may let the pod be scheduled."),
+    COL_WIDE("Readiness Gates", "Conditions evaluated for pod readiness."),
+    {.name = NULL}};
 
 static const struct table_col cols_service[] = {
-	COL_NAME,
-	COL("Type", "ClusterIP, NodePort, LoadBalancer or ExternalName."),
-	COL("Cluster-IP", "IP address of the service, usually assigned randomly."),
-	COL("External-IP", "IP addresses for which nodes also accept traffic for this service."),
-	COL("Port(s)", "The list of ports exposed by this service."),
-	COL_AGE,
-	COL_WIDE("Selector", "Route traffic to pods with labels matching this selector."),
-	{NULL}};
+    COL_NAME,
+    COL("Type", "ClusterIP, NodePort, LoadBalancer or ExternalName."),
+    COL("Cluster-IP", "IP address of the service, usually assigned randomly."),
+    COL("External-IP", "IP addresses for which nodes also accept traffic for this service."),
+    COL("Port(s)", "The list of ports exposed by this service."),
+    COL_AGE,
+    COL_WIDE("Selector", "Route traffic to pods with labels matching this selector."),
+    {.name = NULL}};
 
 static const struct table_col cols_endpoints[] = {
-	COL_NAME, COL("Endpoints", "The set of all endpoints."), COL_AGE, {NULL}};
+    COL_NAME, COL("Endpoints", "The set of all endpoints."), COL_AGE, {.name = NULL}};
 
 static const struct table_col cols_node[] = {
-	COL_NAME,
-	COL("Status", "The status of the node"),
-	COL("Roles", "The roles of the node"),
-	COL_AGE,
-	COL("Version", "Kubelet version reported by the node."),
-	COL_WIDE("Internal-IP", "Addresses reachable to the node."),
-	COL_WIDE("External-IP", "Addresses reachable to the node."),
-	COL_WIDE("OS-Image", "OS image reported by the node from /etc/os-release."),
-	COL_WIDE("Kernel-Version", "Kernel version reported by the node."),
-	COL_WIDE("Container-Runtime", "Container runtime version reported by the node."),
-	{NULL}};
+    COL_NAME,
+    COL("Status", "The status of the node"),
+    COL("Roles", "The roles of the node"),
+    COL_AGE,
+    COL("Version", "Kubelet version reported by the node."),
+    COL_WIDE("Internal-IP", "Addresses reachable to the node."),
+    COL_WIDE("External-IP", "Addresses reachable to the node."),
+    COL_WIDE("OS-Image", "OS image reported by the node from /etc/os-release."),
+    COL_WIDE("Kernel-Version", "Kernel version reported by the node."),
+    COL_WIDE("Container-Runtime", "Container runtime version reported by the node."),
+    {.name = NULL}};
 
 static const struct table_col cols_secret[] = {
-	COL_NAME,
-	COL("Type", "Used to facilitate programmatic handling of secret data."),
-	COL("Data", "Secret data; values are base64 encoded."),
-	COL_AGE,
-	{NULL}};
+    COL_NAME,
+    COL("Type", "Used to facilitate programmatic handling of secret data."),
+    COL("Data", "Secret data; values are base64 encoded."),
+    COL_AGE,
+    {.name = NULL}};
 
 static const struct table_col cols_event[] = {
-	COL("Last Seen", "The time of the most recent occurrence of this event."),
-	COL("Type", "Type of this event (Normal, Warning)."),
-	COL("Reason", "Short, machine understandable string for the transition."),
-	COL("Object", "The object this event is about."),
-	COL_WIDE("Subobject", "A piece of the object, e.g. spec.containers{name}."),
-	COL_WIDE("Source", "The component reporting this event."),
-	COL("Message", "A human-readable description of the status of this operation."),
-	COL_WIDE("First Seen", "The time at which the event was first recorded."),
-	COL_WIDE("Count", "The number of times this event has occurred."),
-	{"Name", "string", "name", "Name must be unique within a namespace.", 1},
-	{NULL}};
+    COL("Last Seen", "The time of the most recent occurrence of this event."),
+    COL("Type", "Type of this event (Normal, Warning)."),
+    COL("Reason", "Short, machine understandable string for the transition."),
+    COL("Object", "The object this event is about."),
+    COL_WIDE("Subobject", "A piece of the object, e.g. spec.containers{name}."),
+    COL_WIDE("Source", "The component reporting this event."),
+    COL("Message", "A human-readable description of the status of this operation."),
+    COL_WIDE("First Seen", "The time at which the event was first recorded."),
+    COL_WIDE("Count", "The number of times this event has occurred."),
+    {"Name", "string", "name", "Name must be unique within a namespace.", 1},
+    {.name = NULL}};
 
 static const struct table_col cols_endpointslice[] = {
-	COL_NAME,
-	COL("AddressType", "Type of address carried by this EndpointSlice."),
-	COL("Ports", "Network ports exposed by each endpoint in this slice."),
-	COL("Endpoints", "Unique endpoints in this slice."),
-	COL_AGE,
-	{NULL}};
+    COL_NAME,
+    COL("AddressType", "Type of address carried by this EndpointSlice."),
+    COL("Ports", "Network ports exposed by each endpoint in this slice."),
+    COL("Endpoints", "Unique endpoints in this slice."),
+    COL_AGE,
+    {.name = NULL}};
 
 static const struct table_col cols_ingress[] = {
-	COL_NAME,
-	COL("Class", "The name of the IngressClass resource that should be used for additional "
-		     "configuration"),
-	COL("Hosts", "Hosts that incoming requests are matched against before the ingress rule"),
-	COL("Address", "Address is a list containing ingress points for the load-balancer"),
-	COL("Ports", "Ports of TLS configurations that open"),
-	COL_AGE,
-	{NULL}};
+    COL_NAME,
+    COL("Class", "The name of the IngressClass resource that should be used for additional "
+                 "configuration"),
+    COL("Hosts", "Hosts that incoming requests are matched against before the ingress rule"),
+    COL("Address", "Address is a list containing ingress points for the load-balancer"),
+    COL("Ports", "Ports of TLS configurations that open"),
+    COL_AGE,
+    {.name = NULL}};
 
 static const struct table_col cols_ingressclass[] = {
-	COL_NAME,
-	COL("Controller", "Controller that is responsible for handling this class"),
-	COL("Parameters", "A reference to a resource with additional parameters"),
-	COL_AGE,
-	{NULL}};
+    COL_NAME,
+    COL("Controller", "Controller that is responsible for handling this class"),
+    COL("Parameters", "A reference to a resource with additional parameters"),
+    COL_AGE,
+    {.name = NULL}};
 
 static const struct {
 	const struct table_col *cols;
 	table_row_fn row;
 } table_kinds[API_NKINDS] = {
-	[API_NAMESPACE] = {cols_namespace, table_row_namespace},
-	[API_POD] = {cols_pod, table_row_pod},
-	[API_SERVICE] = {cols_service, table_row_service},
-	[API_ENDPOINTS] = {cols_endpoints, table_row_endpoints},
-	[API_NODE] = {cols_node, table_row_node},
-	[API_SECRET] = {cols_secret, table_row_secret},
-	[API_EVENT] = {cols_event, table_row_event},
-	[API_ENDPOINTSLICE] = {cols_endpointslice, table_row_endpointslice},
-	[API_INGRESS] = {cols_ingress, table_row_ingress},
-	[API_INGRESSCLASS] = {cols_ingressclass, table_row_ingressclass},
+    [API_NAMESPACE] = {cols_namespace, table_row_namespace},
+    [API_POD] = {cols_pod, table_row_pod},
+    [API_SERVICE] = {cols_service, table_row_service},
+    [API_ENDPOINTS] = {cols_endpoints, table_row_endpoints},
+    [API_NODE] = {cols_node, table_row_node},
+    [API_SECRET] = {cols_secret, table_row_secret},
+    [API_EVENT] = {cols_event, table_row_event},
+    [API_ENDPOINTSLICE] = {cols_endpointslice, table_row_endpointslice},
+    [API_INGRESS] = {cols_ingress, table_row_ingress},
+    [API_INGRESSCLASS] = {cols_ingressclass, table_row_ingressclass},
 };
 
 int table_parse_include(const char *value, enum table_include *out)
@@ -152,8 +164,8 @@ static json_t *columns_json(const struct table_col *cols)
 
 	for (; a && cols->name; cols++) {
 		json_t *c = json_pack("{s:s,s:s,s:s,s:s,s:i}", "name", cols->name, "type",
-				      cols->type, "format", cols->format, "description", cols->desc,
-				      "priority", cols->priority);
+		                      cols->type, "format", cols->format, "description", cols->desc,
+		                      "priority", cols->priority);
 
 		if (!c || json_array_append_new(a, c)) {
 			json_decref(a);
@@ -179,10 +191,10 @@ static json_t *row_object(json_t *obj, enum api_kind_id kind, enum table_include
 		 * so that kubectl can decode the row. */
 		o = json_copy(obj);
 		if (!o || json_object_set_new(o, "kind", json_string(api_resources[kind].kind)) ||
-		    json_object_set_new(o, "apiVersion",
-					json_string(api_resource_apiversion(
-						&api_resources[kind], api_version,
-						sizeof(api_version))))) {
+		    json_object_set_new(
+		        o, "apiVersion",
+		        json_string(api_resource_apiversion(&api_resources[kind], api_version,
+		                                            sizeof(api_version))))) {
 			json_decref(o);
 			return NULL;
 		}
@@ -192,12 +204,11 @@ static json_t *row_object(json_t *obj, enum api_kind_id kind, enum table_include
 	}
 	meta = json_object_get(obj, "metadata");
 	return json_pack("{s:s,s:s,s:o}", "kind", "PartialObjectMetadata", "apiVersion",
-			 "meta.k8s.io/v1", "metadata",
-			 json_is_object(meta) ? json_incref(meta) : json_object());
+	                 "meta.k8s.io/v1", "metadata",
+	                 json_is_object(meta) ? json_incref(meta) : json_object());
 }
 
-static json_t *build_row(json_t *obj, enum api_kind_id kind, enum table_include include,
-			 time_t now)
+static json_t *build_row(json_t *obj, enum api_kind_id kind, enum table_include include, time_t now)
 {
 	json_t *row = json_object(), *cells = json_array(), *ro;
 
@@ -216,7 +227,7 @@ fail:
 }
 
 json_t *table_build(enum api_kind_id kind, json_t *items, enum table_include include,
-		    const char *resource_version, const char *continue_token, time_t now)
+                    const char *resource_version, const char *continue_token, time_t now)
 {
 	json_t *table, *meta, *rows, *obj;
 	size_t i;
@@ -224,8 +235,8 @@ json_t *table_build(enum api_kind_id kind, json_t *items, enum table_include inc
 	if ((unsigned)kind >= API_NKINDS || !json_is_array(items))
 		return NULL;
 	table = json_pack("{s:s,s:s,s:{},s:o,s:[]}", "kind", "Table", "apiVersion",
-			  "meta.k8s.io/v1", "metadata", "columnDefinitions",
-			  columns_json(table_kinds[kind].cols), "rows");
+	                  "meta.k8s.io/v1", "metadata", "columnDefinitions",
+	                  columns_json(table_kinds[kind].cols), "rows");
 	if (!table)
 		return NULL;
 	meta = json_object_get(table, "metadata");
@@ -437,7 +448,7 @@ int table_parse_time(const char *s, time_t *out)
 	if ((*p == 'Z' || *p == 'z') && p[1] == '\0') {
 		sign = 0;
 	} else if ((*p == '+' || *p == '-') && strlen(p) == 6 && !digits(p + 1, 2, &oh) &&
-		   p[3] == ':' && !digits(p + 4, 2, &om) && oh < 24 && om < 60) {
+	           p[3] == ':' && !digits(p + 4, 2, &om) && oh < 24 && om < 60) {
 		sign = *p == '+' ? 1 : -1;
 	} else {
 		return -EINVAL;
@@ -542,9 +553,9 @@ int table_format_labels(json_t *map, buf *out)
 	qsort(keys, i, sizeof(*keys), cmp_str);
 	for (size_t j = 0; j < i && !rc; j++)
 		rc = buf_printf(out, "%s%s=%s", j ? "," : "", keys[j],
-				json_is_string(json_object_get(map, keys[j]))
-					? json_string_value(json_object_get(map, keys[j]))
-					: "");
+		                json_is_string(json_object_get(map, keys[j]))
+		                    ? json_string_value(json_object_get(map, keys[j]))
+		                    : "");
 	free(keys);
 	return rc;
 }

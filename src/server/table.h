@@ -45,7 +45,7 @@ int table_parse_include(const char *value, enum table_include *out);
  * are skipped. Returns a new reference, or NULL on allocation failure or when
  * items is not an array or kind is out of range. */
 json_t *table_build(enum api_kind_id kind, json_t *items, enum table_include include,
-		    const char *resource_version, const char *continue_token, time_t now);
+                    const char *resource_version, const char *continue_token, time_t now);
 
 /* Removes the column definitions ("columnDefinitions": null), as kube-apiserver
  * does for every watch event after the first. */

@@ -18,7 +18,7 @@ static int cell_age(json_t *obj, time_t now, json_t *cells)
 	char age[32];
 
 	return table_cell_str(cells, table_since(table_get(obj, "metadata.creationTimestamp"), now,
-						 age, sizeof(age)));
+	                                         age, sizeof(age)));
 }
 
 static int cell_name(json_t *obj, json_t *cells)
@@ -120,11 +120,11 @@ int table_row_service(json_t *svc, time_t now, json_t *cells, json_t *row)
 		if (rc)
 			break;
 		if (table_int(p, "nodePort") > 0)
-			rc = buf_printf(&ports, "%s%lld:%lld/%s", i ? "," : "", table_int(p, "port"),
-					table_int(p, "nodePort"), proto);
+			rc = buf_printf(&ports, "%s%lld:%lld/%s", i ? "," : "",
+			                table_int(p, "port"), table_int(p, "nodePort"), proto);
 		else
 			rc = buf_printf(&ports, "%s%lld/%s", i ? "," : "", table_int(p, "port"),
-					proto);
+			                proto);
 	}
 	if (!rc && !ports.len)
 		rc = buf_puts(&ports, "<none>");
@@ -174,7 +174,8 @@ int table_row_endpoints(json_t *ep, time_t now, json_t *cells, json_t *row)
 		rc = buf_puts(&out, "<none>");
 	json_array_foreach(subsets, i, ss)
 	{
-		json_t *addrs = json_object_get(ss, "addresses"), *ports = json_object_get(ss, "ports");
+		json_t *addrs = json_object_get(ss, "addresses"),
+		       *ports = json_object_get(ss, "ports");
 		size_t naddr = json_is_array(addrs) ? json_array_size(addrs) : 0;
 		size_t nport = json_is_array(ports) ? json_array_size(ports) : 0;
 
@@ -187,7 +188,7 @@ int table_row_endpoints(json_t *ep, time_t now, json_t *cells, json_t *row)
 					break;
 				}
 				rc = endpoint_entry(&out, table_str(json_array_get(addrs, a), "ip"),
-						    nport ? json_array_get(ports, p) : NULL);
+				                    nport ? json_array_get(ports, p) : NULL);
 				shown++;
 			}
 		}
@@ -215,7 +216,7 @@ static int node_roles(json_t *labels, buf *out)
 		if (!strncmp(k, "node-role.kubernetes.io/", 24) && k[24])
 			role = k + 24;
 		else if (!strcmp(k, "kubernetes.io/role") && json_is_string(v) &&
-			 *json_string_value(v))
+		         *json_string_value(v))
 			role = json_string_value(v);
 		if (role && n < sizeof(roles) / sizeof(roles[0]))
 			roles[n++] = role;
@@ -272,14 +273,15 @@ int table_row_node(json_t *node, time_t now, json_t *cells, json_t *row)
 	rc = rc ? rc : table_cell_str(cells, table_str(node, "status.nodeInfo.kubeletVersion"));
 	rc = rc ? rc : table_cell_str(cells, node_address(node, "InternalIP"));
 	rc = rc ? rc : table_cell_str(cells, node_address(node, "ExternalIP"));
+	rc =
+	    rc ? rc : table_cell_str(cells, or_unknown(table_str(node, "status.nodeInfo.osImage")));
 	rc = rc ? rc
-		: table_cell_str(cells, or_unknown(table_str(node, "status.nodeInfo.osImage")));
-	rc = rc ? rc
-		: table_cell_str(cells,
-				 or_unknown(table_str(node, "status.nodeInfo.kernelVersion")));
-	rc = rc ? rc
-		: table_cell_str(cells, or_unknown(table_str(
-						node, "status.nodeInfo.containerRuntimeVersion")));
+	        : table_cell_str(cells,
+	                         or_unknown(table_str(node, "status.nodeInfo.kernelVersion")));
+	rc =
+	    rc ? rc
+	       : table_cell_str(
+	             cells, or_unknown(table_str(node, "status.nodeInfo.containerRuntimeVersion")));
 	buf_free(&st);
 	buf_free(&roles);
 	return rc;
@@ -291,7 +293,9 @@ int table_row_secret(json_t *secret, time_t now, json_t *cells, json_t *row)
 	int rc = cell_name(secret, cells);
 
 	rc = rc ? rc : table_cell_str(cells, table_str(secret, "type"));
-	rc = rc ? rc : table_cell_int(cells, json_is_object(data) ? (long long)json_object_size(data) : 0);
+	rc = rc ? rc
+	        : table_cell_int(cells,
+	                         json_is_object(data) ? (long long)json_object_size(data) : 0);
 	return rc ? rc : cell_age(secret, now, cells);
 }
 
@@ -305,10 +309,10 @@ int table_row_event(json_t *ev, time_t now, json_t *cells, json_t *row)
 	char first[32], last[32], *lower = NULL;
 	const char *kind = table_str(ev, "involvedObject.kind");
 	const char *oname = table_str(ev, "involvedObject.name");
-	const char *component = first_nonempty(table_str(ev, "source.component"),
-					       table_str(ev, "reportingComponent"));
+	const char *component =
+	    first_nonempty(table_str(ev, "source.component"), table_str(ev, "reportingComponent"));
 	const char *instance =
-		first_nonempty(table_str(ev, "source.host"), table_str(ev, "reportingInstance"));
+	    first_nonempty(table_str(ev, "source.host"), table_str(ev, "reportingInstance"));
 	const char *msg = table_str(ev, "message");
 	json_t *series = json_object_get(ev, "series");
 	long long count = table_int(ev, "count");
@@ -340,7 +344,7 @@ int table_row_event(json_t *ev, time_t now, json_t *cells, json_t *row)
 	free(lower);
 	if (!rc)
 		rc = *instance ? buf_printf(&source, "%s, %s", component, instance)
-			       : buf_puts(&source, component);
+		               : buf_puts(&source, component);
 	while (isspace((unsigned char)*msg))
 		msg++;
 	mlen = strlen(msg);
@@ -385,12 +389,13 @@ int table_row_endpointslice(json_t *es, time_t now, json_t *cells, json_t *row)
 	json_array_foreach(json_object_get(es, "ports"), i, p)
 	{
 		if (shown < LIST_MAX && !rc) {
-			json_t *num = json_object_get(p, "port"), *name = json_object_get(p, "name");
+			json_t *num = json_object_get(p, "port"),
+			       *name = json_object_get(p, "name");
 			const char *sep = shown ? "," : "";
 
 			if (json_is_integer(num))
 				rc = buf_printf(&ports, "%s%lld", sep,
-						(long long)json_integer_value(num));
+				                (long long)json_integer_value(num));
 			else if (json_is_string(name))
 				rc = buf_printf(&ports, "%s%s", sep, json_string_value(name));
 			else
@@ -408,7 +413,8 @@ int table_row_endpointslice(json_t *es, time_t now, json_t *cells, json_t *row)
 		json_array_foreach(json_object_get(e, "addresses"), j, a)
 		{
 			if (shown < LIST_MAX && json_is_string(a) && !rc) {
-				rc = buf_printf(&eps, "%s%s", shown ? "," : "", json_string_value(a));
+				rc = buf_printf(&eps, "%s%s", shown ? "," : "",
+				                json_string_value(a));
 				shown++;
 			} else if (shown == LIST_MAX) {
 				more = 1;
@@ -429,7 +435,8 @@ int table_row_endpointslice(json_t *es, time_t now, json_t *cells, json_t *row)
 
 int table_row_ingress(json_t *ing, time_t now, json_t *cells, json_t *row)
 {
-	json_t *cls = table_get(ing, "spec.ingressClassName"), *rules = table_get(ing, "spec.rules");
+	json_t *cls = table_get(ing, "spec.ingressClassName"),
+	       *rules = table_get(ing, "spec.rules");
 	json_t *tls = table_get(ing, "spec.tls"), *r;
 	buf hosts = BUF_INIT, addr = BUF_INIT;
 	size_t i, listed = 0;
@@ -450,12 +457,13 @@ int table_row_ingress(json_t *ing, time_t now, json_t *cells, json_t *row)
 		rc = buf_printf(&hosts, " + %zu more...", json_array_size(rules) - LIST_MAX);
 	rc = rc ? rc : lb_addresses(table_get(ing, "status.loadBalancer.ingress"), &addr);
 	rc = rc ? rc : cell_name(ing, cells);
-	rc = rc ? rc : table_cell_str(cells, json_is_string(cls) ? json_string_value(cls) : "<none>");
+	rc = rc ? rc
+	        : table_cell_str(cells, json_is_string(cls) ? json_string_value(cls) : "<none>");
 	rc = rc ? rc : table_cell_buf(cells, &hosts);
 	rc = rc ? rc : table_cell_buf(cells, &addr);
 	rc = rc ? rc
-		: table_cell_str(cells,
-				 json_is_array(tls) && json_array_size(tls) ? "80, 443" : "80");
+	        : table_cell_str(cells,
+	                         json_is_array(tls) && json_array_size(tls) ? "80, 443" : "80");
 	rc = rc ? rc : cell_age(ing, now, cells);
 	buf_free(&hosts);
 	buf_free(&addr);
@@ -472,7 +480,7 @@ int table_row_ingressclass(json_t *ic, time_t now, json_t *cells, json_t *row)
 		rc = buf_puts(&p, "<none>");
 	else if (json_is_string(json_object_get(params, "apiGroup")))
 		rc = buf_printf(&p, "%s.%s/%s", table_str(params, "kind"),
-				table_str(params, "apiGroup"), table_str(params, "name"));
+		                table_str(params, "apiGroup"), table_str(params, "name"));
 	else
 		rc = buf_printf(&p, "%s/%s", table_str(params, "kind"), table_str(params, "name"));
 	rc = rc ? rc : cell_name(ic, cells);

@@ -75,16 +75,16 @@ static int row_conditions(json_t *row, const char *phase)
 	else
 		return 0;
 	return json_object_set_new(row, "conditions",
-				   json_pack("[{s:s,s:s,s:s,s:s}]", "type", "Completed", "status",
-					     "True", "reason", phase, "message", msg))
-		       ? -ENOMEM
-		       : 0;
+	                           json_pack("[{s:s,s:s,s:s,s:s}]", "type", "Completed", "status",
+	                                     "True", "reason", phase, "message", msg))
+	           ? -ENOMEM
+	           : 0;
 }
 
 /* The init container loop: the reason while initialization is in progress
  * or failed. Returns 1 when still initializing. */
 static int init_status(json_t *pod, char *reason, size_t rlen, long long *ready,
-		       struct restarts *all, struct restarts *sidecars)
+                       struct restarts *all, struct restarts *sidecars)
 {
 	json_t *spec_init = table_get(pod, "spec.initContainers");
 	json_t *statuses = table_get(pod, "status.initContainerStatuses");
@@ -111,12 +111,13 @@ static int init_status(json_t *pod, char *reason, size_t rlen, long long *ready,
 			if (*table_str(term, "reason"))
 				snprintf(reason, rlen, "Init:%s", table_str(term, "reason"));
 			else if (table_int(term, "signal"))
-				snprintf(reason, rlen, "Init:Signal:%lld", table_int(term, "signal"));
+				snprintf(reason, rlen, "Init:Signal:%lld",
+				         table_int(term, "signal"));
 			else
 				snprintf(reason, rlen, "Init:ExitCode:%lld",
-					 table_int(term, "exitCode"));
+				         table_int(term, "exitCode"));
 		} else if (json_is_object(wait) && *table_str(wait, "reason") &&
-			   strcmp(table_str(wait, "reason"), "PodInitializing")) {
+		           strcmp(table_str(wait, "reason"), "PodInitializing")) {
 			snprintf(reason, rlen, "Init:%s", table_str(wait, "reason"));
 		} else {
 			snprintf(reason, rlen, "Init:%zu/%zu", i, n_init);
@@ -126,8 +127,7 @@ static int init_status(json_t *pod, char *reason, size_t rlen, long long *ready,
 	return 0;
 }
 
-static void app_status(json_t *pod, char *reason, size_t rlen, long long *ready,
-		       struct restarts *r)
+static void app_status(json_t *pod, char *reason, size_t rlen, long long *ready, struct restarts *r)
 {
 	json_t *statuses = table_get(pod, "status.containerStatuses");
 	size_t n = json_is_array(statuses) ? json_array_size(statuses) : 0;
@@ -148,17 +148,18 @@ static void app_status(json_t *pod, char *reason, size_t rlen, long long *ready,
 			if (table_int(term, "signal"))
 				snprintf(reason, rlen, "Signal:%lld", table_int(term, "signal"));
 			else
-				snprintf(reason, rlen, "ExitCode:%lld", table_int(term, "exitCode"));
+				snprintf(reason, rlen, "ExitCode:%lld",
+				         table_int(term, "exitCode"));
 		} else if (json_is_true(json_object_get(cs, "ready")) &&
-			   json_is_object(table_get(cs, "state.running"))) {
+		           json_is_object(table_get(cs, "state.running"))) {
 			has_running = 1;
 			(*ready)++;
 		}
 	}
 	if (!strcmp(reason, "Completed") && has_running)
 		snprintf(reason, rlen, "%s",
-			 condition_true(table_get(pod, "status.conditions"), "Ready") ? "Running"
-										      : "NotReady");
+		         condition_true(table_get(pod, "status.conditions"), "Ready") ? "Running"
+		                                                                      : "NotReady");
 }
 
 static int wide_cells(json_t *pod, json_t *cells)
@@ -204,10 +205,10 @@ int table_row_pod(json_t *pod, time_t now, json_t *cells, json_t *row)
 	int rc;
 
 	total = json_is_array(table_get(pod, "spec.containers"))
-			? (long long)json_array_size(table_get(pod, "spec.containers"))
-			: 0;
+	            ? (long long)json_array_size(table_get(pod, "spec.containers"))
+	            : 0;
 	snprintf(reason, sizeof(reason), "%s",
-		 *table_str(pod, "status.reason") ? table_str(pod, "status.reason") : phase);
+	         *table_str(pod, "status.reason") ? table_str(pod, "status.reason") : phase);
 	json_array_foreach(conds, i, c)
 	{
 		if (!strcmp(table_str(c, "type"), "PodScheduled") &&
@@ -241,8 +242,8 @@ int table_row_pod(json_t *pod, time_t now, json_t *cells, json_t *row)
 	snprintf(ready_str, sizeof(ready_str), "%lld/%lld", ready, total);
 	if (all.count != 0 && all.have_last)
 		snprintf(restarts_str, sizeof(restarts_str), "%lld (%s ago)", all.count,
-			 table_human_duration((long long)now - (long long)all.last, since,
-					      sizeof(since)));
+		         table_human_duration((long long)now - (long long)all.last, since,
+		                              sizeof(since)));
 	else
 		snprintf(restarts_str, sizeof(restarts_str), "%lld", all.count);
 
@@ -251,7 +252,7 @@ int table_row_pod(json_t *pod, time_t now, json_t *cells, json_t *row)
 	rc = rc ? rc : table_cell_str(cells, reason);
 	rc = rc ? rc : table_cell_str(cells, restarts_str);
 	rc = rc ? rc
-		: table_cell_str(cells, table_since(table_get(pod, "metadata.creationTimestamp"),
-						    now, age, sizeof(age)));
+	        : table_cell_str(cells, table_since(table_get(pod, "metadata.creationTimestamp"),
+	                                            now, age, sizeof(age)));
 	return rc ? rc : wide_cells(pod, cells);
 }
