@@ -36,10 +36,11 @@ static json_t *disc_resource_list(const char *group, const char *version)
 	snprintf(gv, sizeof(gv), "%s%s%s", group, group[0] ? "/" : "", version);
 	for (int i = 0; i < API_NKINDS; i++) {
 		const struct api_resource *res = &api_resources[i];
-		json_t *e, *sn = json_array();
+		json_t *e, *sn;
 
 		if (strcmp(res->group, group) || strcmp(res->version, version))
 			continue;
+		sn = json_array();
 		for (int k = 0; k < 3 && res->short_names[k]; k++)
 			json_array_append_new(sn, json_string(res->short_names[k]));
 		e = json_pack("{s:s,s:s,s:b,s:s,s:[s,s,s,s,s,s,s,s]}", "name", res->plural,
