@@ -41,7 +41,8 @@ static inline size_t buf_avail(const buf *b)
 }
 static inline char *buf_head(const buf *b)
 {
-	return b->data + b->off;
+	/* NULL + 0 is undefined behaviour in C; an empty buffer has no data. */
+	return b->data ? b->data + b->off : NULL;
 }
 /* NUL-terminates (not counted in len) so the contents can be used as a C string. */
 int buf_cstr(buf *b);

@@ -82,23 +82,23 @@ enum {
 };
 
 typedef struct http_header {
-	char *name; /* NUL-terminated, as received (compare case-insensitively) */
+	char *name;  /* NUL-terminated, as received (compare case-insensitively) */
 	char *value; /* NUL-terminated, surrounding whitespace removed */
 } http_header;
 
 typedef struct http_request {
 	char method[16];
-	char *target; /* raw request-target */
-	char *path; /* raw (not percent-decoded) path; "*" for asterisk-form */
-	char *query; /* raw query without '?', or NULL when there is no '?' */
+	char *target;      /* raw request-target */
+	char *path;        /* raw (not percent-decoded) path; "*" for asterisk-form */
+	char *query;       /* raw query without '?', or NULL when there is no '?' */
 	int minor_version; /* 0 or 1 for HTTP/1.0, HTTP/1.1 (1.x > 1 reads as 1) */
 	http_header headers[HTTP_MAX_HEADERS];
 	int nheaders;
 	long long content_length; /* -1 when absent */
 	int chunked;
-	int keep_alive; /* the connection may carry another request after this one */
+	int keep_alive;      /* the connection may carry another request after this one */
 	int expect_continue; /* "Expect: 100-continue" on an HTTP/1.1 request */
-	buf body; /* the de-chunked body */
+	buf body;            /* the de-chunked body */
 	/* private: one allocation holding the head, reused across requests */
 	char *store_;
 	size_t store_cap_;
@@ -121,16 +121,16 @@ typedef struct http_response {
 /* All fields are private; only the limits may be read. */
 typedef struct http_parser {
 	int state;
-	int err; /* the sticky error once one was returned */
-	int stream; /* see http_parser_set_stream */
-	int no_body; /* the next final response answers a HEAD request */
-	int partial; /* the last call left part of a head in the input */
-	int expect; /* the current request waits for 100 Continue */
-	size_t scan; /* unread input bytes already searched for a line end */
-	size_t extra; /* skipped empty lines / trailer bytes, charged to max_head */
-	size_t ext; /* chunk-extension bytes of this message */
+	int err;                      /* the sticky error once one was returned */
+	int stream;                   /* see http_parser_set_stream */
+	int no_body;                  /* the next final response answers a HEAD request */
+	int partial;                  /* the last call left part of a head in the input */
+	int expect;                   /* the current request waits for 100 Continue */
+	size_t scan;                  /* unread input bytes already searched for a line end */
+	size_t extra;                 /* skipped empty lines / trailer bytes, charged to max_head */
+	size_t ext;                   /* chunk-extension bytes of this message */
 	unsigned long long remaining; /* of the current chunk or Content-Length body */
-	unsigned long long total; /* body bytes of this message */
+	unsigned long long total;     /* body bytes of this message */
 	size_t max_head;
 	size_t max_body;
 } http_parser;

@@ -156,7 +156,8 @@ int url_split_path(const char *path, char ***segs, size_t *nsegs)
 			e = end;
 		r = url_decode(s, (size_t)(e - s), str, (size_t)(e - s) + 1, 0);
 		/* An empty, dot or '/'-carrying segment would let a path name two things. */
-		if (r <= 0 || !strcmp(str, ".") || !strcmp(str, "..") || memchr(str, '/', (size_t)r))
+		if (r <= 0 || !strcmp(str, ".") || !strcmp(str, "..") ||
+		    memchr(str, '/', (size_t)r))
 			goto bad;
 		v[k++] = str;
 		str += r + 1;

@@ -15,7 +15,7 @@
 #define URL_MAX_SEGMENTS 32
 
 typedef struct url_param {
-	char *key; /* decoded, NUL-terminated */
+	char *key;   /* decoded, NUL-terminated */
 	char *value; /* decoded; "" for a key without '=' */
 } url_param;
 

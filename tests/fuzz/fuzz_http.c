@@ -42,8 +42,8 @@ static void note_request(buf *ev, http_request *r)
 	char **segs = NULL;
 
 	buf_printf(ev, "[%s %s %s %s %d %d %lld %d %d %d ", r->method, r->target, r->path,
-		   r->query ? r->query : "-", r->minor_version, r->keep_alive, r->content_length,
-		   r->chunked, r->expect_continue, r->nheaders);
+	           r->query ? r->query : "-", r->minor_version, r->keep_alive, r->content_length,
+	           r->chunked, r->expect_continue, r->nheaders);
 	for (int i = 0; i < r->nheaders; i++)
 		buf_printf(ev, "%s:%s;", r->headers[i].name, r->headers[i].value);
 	buf_printf(ev, "%zu:", buf_avail(&r->body));
@@ -92,7 +92,7 @@ static void run_requests(const uint8_t *d, size_t n, struct cutter *c, buf *ev)
 /* Runs the response parser; in stream mode the body is drained into one
  * buffer per response. */
 static void run_responses(const uint8_t *d, size_t n, struct cutter *c, int stream, int head,
-			  buf *ev)
+                          buf *ev)
 {
 	http_parser p;
 	http_response resp;
@@ -118,7 +118,7 @@ static void run_responses(const uint8_t *d, size_t n, struct cutter *c, int stre
 			}
 			if (r == HTTP_DONE) {
 				buf_printf(ev, "[%d %d %lld %d %zu:", resp.status, resp.keep_alive,
-					   resp.content_length, resp.chunked, buf_avail(&body));
+				           resp.content_length, resp.chunked, buf_avail(&body));
 				append_bytes(ev, buf_head(&body), buf_avail(&body));
 				buf_puts(ev, "]");
 				buf_reset(&body);
@@ -183,7 +183,8 @@ static void run_url(const uint8_t *d, size_t n)
 		char *back = malloc(buf_avail(&enc) + 1);
 
 		if (back) {
-			r = url_decode(buf_head(&enc), buf_avail(&enc), back, buf_avail(&enc) + 1, 1);
+			r = url_decode(buf_head(&enc), buf_avail(&enc), back, buf_avail(&enc) + 1,
+			               1);
 			if (r != (int)strlen(s) || memcmp(back, s, (size_t)r))
 				__builtin_trap();
 			free(back);

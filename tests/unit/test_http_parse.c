@@ -25,7 +25,7 @@ static int req_once(const char *s, http_request *req)
 /* Feeds s in pieces of step bytes, calling the parser after each, until a
  * result other than "need more" (or the input runs out: 0). */
 static int req_steps(http_parser *p, const char *s, size_t len, size_t step, http_request *req,
-		     buf *in)
+                     buf *in)
 {
 	int r = 0;
 
@@ -46,8 +46,8 @@ static int req_steps(http_parser *p, const char *s, size_t len, size_t step, htt
 static void req_summary(const http_request *r, buf *out)
 {
 	buf_printf(out, "%s|%s|%s|%s|%d|%d|%lld|%d|%d|", r->method, r->target ? r->target : "-",
-		   r->path ? r->path : "-", r->query ? r->query : "-", r->minor_version,
-		   r->keep_alive, r->content_length, r->chunked, r->expect_continue);
+	           r->path ? r->path : "-", r->query ? r->query : "-", r->minor_version,
+	           r->keep_alive, r->content_length, r->chunked, r->expect_continue);
 	for (int i = 0; i < r->nheaders; i++)
 		buf_printf(out, "%s=%s;", r->headers[i].name, r->headers[i].value);
 	buf_printf(out, "|%zu:", buf_avail(&r->body));
@@ -56,26 +56,26 @@ static void req_summary(const http_request *r, buf *out)
 }
 
 static const char *const samples[] = {
-	"GET /api/v1/pods?watch=1&labelSelector=a%3Db HTTP/1.1\r\nHost: x\r\nAccept: */*\r\n\r\n",
-	"POST /p HTTP/1.1\r\nHost: x\r\nContent-Length: 11\r\n\r\nhello world",
-	("POST /p HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
-	 "5;ext=1\r\nhello\r\n6\r\n world\r\n0\r\nX-Trailer: t\r\n\r\n"),
-	"PUT /a HTTP/1.1\nHost: x\nContent-Length: 3\nExpect: 100-continue\n\nabc",
-	"\r\n\r\nGET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n",
-	"GET / HTTP/1.1\r\nHost: x\r\nBad Name: y\r\n\r\n",
-	"GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n",
-	"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nz\r\n",
-	"GET / HTTP/2.0\r\n\r\n",
-	"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabcX",
+    "GET /api/v1/pods?watch=1&labelSelector=a%3Db HTTP/1.1\r\nHost: x\r\nAccept: */*\r\n\r\n",
+    "POST /p HTTP/1.1\r\nHost: x\r\nContent-Length: 11\r\n\r\nhello world",
+    ("POST /p HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+     "5;ext=1\r\nhello\r\n6\r\n world\r\n0\r\nX-Trailer: t\r\n\r\n"),
+    "PUT /a HTTP/1.1\nHost: x\nContent-Length: 3\nExpect: 100-continue\n\nabc",
+    "\r\n\r\nGET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n",
+    "GET / HTTP/1.1\r\nHost: x\r\nBad Name: y\r\n\r\n",
+    "GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n",
+    "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nz\r\n",
+    "GET / HTTP/2.0\r\n\r\n",
+    "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabcX",
 };
 
 UNIT_TEST(http_req_get_fields)
 {
 	http_request req = {0};
 	int r = req_once("GET /api/v1/namespaces/default/pods?limit=500&watch HTTP/1.1\r\n"
-			 "Host: 127.0.0.1:6443\r\nUser-Agent:kubectl/v1.32.0  \r\n"
-			 "Accept: application/json\r\n\r\n",
-			 &req);
+	                 "Host: 127.0.0.1:6443\r\nUser-Agent:kubectl/v1.32.0  \r\n"
+	                 "Accept: application/json\r\n\r\n",
+	                 &req);
 
 	CHECK_INT(r, HTTP_DONE);
 	CHECK_STR(req.method, "GET");
@@ -141,7 +141,7 @@ UNIT_TEST(http_req_request_line_errors)
 	CHECK_INT(req_once("GET / HTTP/1.2\r\nHost: h\r\n\r\n", &req), HTTP_DONE);
 	CHECK_INT(req.minor_version, 1);
 	CHECK_INT(req_once("ABCDEFGHIJKLMNOP / HTTP/1.1\r\nHost: h\r\n\r\n", &req),
-		  HTTP_E_NOT_IMPLEMENTED);
+	          HTTP_E_NOT_IMPLEMENTED);
 	CHECK_INT(req_once("ABCDEFGHIJKLMNO / HTTP/1.1\r\nHost: h\r\n\r\n", &req), HTTP_DONE);
 	CHECK_STR(req.method, "ABCDEFGHIJKLMNO");
 	CHECK_INT(req_once("GET / HTTP/1.1\rHost: h\r\n\r\n", &req), HTTP_E_BAD);
@@ -212,45 +212,45 @@ UNIT_TEST(http_req_content_length)
 	http_request req = {0};
 
 	CHECK_INT(req_once("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\n\r\nabc", &req),
-		  HTTP_DONE);
+	          HTTP_DONE);
 	CHECK_INT(req.content_length, 3);
 	CHECK_INT(buf_avail(&req.body), 3);
 	CHECK(memcmp(buf_head(&req.body), "abc", 3) == 0);
 	CHECK_INT(req_once("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 0\r\n\r\n", &req),
-		  HTTP_DONE);
+	          HTTP_DONE);
 	CHECK_INT(req.content_length, 0);
 	CHECK_INT(req_once("POST / HTTP/1.1\r\nHost: h\r\ncontent-length: 3\r\n"
-			   "Content-Length: 3\r\n\r\nabc",
-			   &req),
-		  HTTP_DONE);
+	                   "Content-Length: 3\r\n\r\nabc",
+	                   &req),
+	          HTTP_DONE);
 	CHECK_INT(req_once("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\n"
-			   "Content-Length: 4\r\n\r\nabcd",
-			   &req),
-		  HTTP_E_BAD);
+	                   "Content-Length: 4\r\n\r\nabcd",
+	                   &req),
+	          HTTP_E_BAD);
 	CHECK_INT(req_once("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 3, 3\r\n\r\nabc", &req),
-		  HTTP_E_BAD);
+	          HTTP_E_BAD);
 	CHECK_INT(req_once("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: +3\r\n\r\nabc", &req),
-		  HTTP_E_BAD);
+	          HTTP_E_BAD);
 	CHECK_INT(req_once("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: -1\r\n\r\n", &req),
-		  HTTP_E_BAD);
+	          HTTP_E_BAD);
 	CHECK_INT(req_once("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 0x3\r\n\r\nabc", &req),
-		  HTTP_E_BAD);
+	          HTTP_E_BAD);
 	CHECK_INT(req_once("POST / HTTP/1.1\r\nHost: h\r\nContent-Length:\r\n\r\n", &req),
-		  HTTP_E_BAD);
+	          HTTP_E_BAD);
 	CHECK_INT(req_once("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 3 3\r\n\r\nabc", &req),
-		  HTTP_E_BAD);
+	          HTTP_E_BAD);
 	CHECK_INT(req_once("POST / HTTP/1.1\r\nHost: h\r\n"
-			   "Content-Length: 99999999999999999999\r\n\r\n",
-			   &req),
-		  HTTP_E_BAD);
+	                   "Content-Length: 99999999999999999999\r\n\r\n",
+	                   &req),
+	          HTTP_E_BAD);
 	CHECK_INT(req_once("POST / HTTP/1.1\r\nHost: h\r\n"
-			   "Content-Length: 9223372036854775807\r\n\r\n",
-			   &req),
-		  HTTP_E_BODY_TOO_BIG);
+	                   "Content-Length: 9223372036854775807\r\n\r\n",
+	                   &req),
+	          HTTP_E_BODY_TOO_BIG);
 	CHECK_INT(req_once("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\n"
-			   "Transfer-Encoding: chunked\r\n\r\n",
-			   &req),
-		  HTTP_E_BAD);
+	                   "Transfer-Encoding: chunked\r\n\r\n",
+	                   &req),
+	          HTTP_E_BAD);
 	http_request_free(&req);
 }
 
@@ -259,22 +259,22 @@ UNIT_TEST(http_req_transfer_encoding)
 	http_request req = {0};
 
 	CHECK_INT(req_once("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: gzip\r\n\r\n", &req),
-		  HTTP_E_NOT_IMPLEMENTED);
+	          HTTP_E_NOT_IMPLEMENTED);
 	CHECK_INT(req_once("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: gzip, chunked\r\n\r\n",
-			   &req),
-		  HTTP_E_NOT_IMPLEMENTED);
+	                   &req),
+	          HTTP_E_NOT_IMPLEMENTED);
 	CHECK_INT(req_once("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n"
-			   "Transfer-Encoding: chunked\r\n\r\n",
-			   &req),
-		  HTTP_E_BAD);
+	                   "Transfer-Encoding: chunked\r\n\r\n",
+	                   &req),
+	          HTTP_E_BAD);
 	CHECK_INT(req_once("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding:\r\n\r\n", &req),
-		  HTTP_E_BAD);
+	          HTTP_E_BAD);
 	CHECK_INT(req_once("POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", &req),
-		  HTTP_E_BAD);
+	          HTTP_E_BAD);
 	CHECK_INT(req_once("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: , Chunked\r\n\r\n"
-			   "0\r\n\r\n",
-			   &req),
-		  HTTP_DONE);
+	                   "0\r\n\r\n",
+	                   &req),
+	          HTTP_DONE);
 	CHECK_INT(req.chunked, 1);
 	http_request_free(&req);
 }
@@ -284,11 +284,12 @@ UNIT_TEST(http_req_chunked)
 	http_request req = {0};
 	int nh;
 
-	CHECK_INT(req_once("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"
-			   "4\r\nWiki\r\n5;name=\"v a l\" ; x\r\npedia\r\nE\r\n in\r\n\r\nchunks.\r\n"
-			   "0\r\nX-Sum: 1\r\nY: 2\r\n\r\n",
-			   &req),
-		  HTTP_DONE);
+	CHECK_INT(
+	    req_once("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"
+	             "4\r\nWiki\r\n5;name=\"v a l\" ; x\r\npedia\r\nE\r\n in\r\n\r\nchunks.\r\n"
+	             "0\r\nX-Sum: 1\r\nY: 2\r\n\r\n",
+	             &req),
+	    HTTP_DONE);
 	CHECK_INT(req.chunked, 1);
 	CHECK_INT(req.content_length, -1);
 	CHECK_INT(buf_avail(&req.body), 23);
@@ -298,9 +299,9 @@ UNIT_TEST(http_req_chunked)
 	CHECK(http_header_get(&req, "X-Sum") == NULL);
 	/* bare LF and leading zeros */
 	CHECK_INT(req_once("POST / HTTP/1.1\nHost: h\nTransfer-Encoding: chunked\n\n"
-			   "0003\nabc\n00\n\n",
-			   &req),
-		  HTTP_DONE);
+	                   "0003\nabc\n00\n\n",
+	                   &req),
+	          HTTP_DONE);
 	CHECK_INT(buf_avail(&req.body), 3);
 	http_request_free(&req);
 }
@@ -310,18 +311,18 @@ UNIT_TEST(http_req_chunked_errors)
 	http_request req = {0};
 	const char *h = "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n";
 	static const char *const bad[] = {
-		"z\r\n",
-		"\r\n",
-		"-1\r\n",
-		"10000000000000000\r\n",	   /* 2^64: overflow */
-		"3\r\nabcX\r\n",		   /* data not followed by CRLF */
-		"3\r\nabc\rX",			   /* CR not followed by LF */
-		"3 \r\nabc\r\n0\r\n\r\n",	   /* BWS without an extension */
-		"3;a\x01\r\nabc\r\n0\r\n\r\n",	   /* control byte in an extension */
-		"3x\r\nabc\r\n0\r\n\r\n",
-		"0\r\nBad Trailer: x\r\n\r\n",
-		"0\r\n folded\r\n\r\n",
-		"0\r\nX: a\x01\r\n\r\n",
+	    "z\r\n",
+	    "\r\n",
+	    "-1\r\n",
+	    "10000000000000000\r\n",       /* 2^64: overflow */
+	    "3\r\nabcX\r\n",               /* data not followed by CRLF */
+	    "3\r\nabc\rX",                 /* CR not followed by LF */
+	    "3 \r\nabc\r\n0\r\n\r\n",      /* BWS without an extension */
+	    "3;a\x01\r\nabc\r\n0\r\n\r\n", /* control byte in an extension */
+	    "3x\r\nabc\r\n0\r\n\r\n",
+	    "0\r\nBad Trailer: x\r\n\r\n",
+	    "0\r\n folded\r\n\r\n",
+	    "0\r\nX: a\x01\r\n\r\n",
 	};
 	buf s = BUF_INIT;
 
@@ -463,14 +464,14 @@ UNIT_TEST(http_req_body_limit)
 	http_parser_init(&p, 0, 10);
 	buf_reset(&in);
 	buf_puts(&in, "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"
-		      "6\r\nabcdef\r\n");
+	              "6\r\nabcdef\r\n");
 	CHECK_INT(http_parse_request(&p, &in, &req), 0);
 	buf_puts(&in, "5\r\n");
 	CHECK_INT(http_parse_request(&p, &in, &req), HTTP_E_BODY_TOO_BIG);
 	http_parser_init(&p, 0, 10);
 	buf_reset(&in);
 	buf_puts(&in, "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"
-		      "6\r\nabcdef\r\n4\r\nghij\r\n0\r\n\r\n");
+	              "6\r\nabcdef\r\n4\r\nghij\r\n0\r\n\r\n");
 	CHECK_INT(http_parse_request(&p, &in, &req), HTTP_DONE);
 	CHECK_INT(buf_avail(&req.body), 10);
 	buf_free(&in);
@@ -480,10 +481,10 @@ UNIT_TEST(http_req_body_limit)
 UNIT_TEST(http_req_pipelining)
 {
 	const char *two = "POST /a HTTP/1.1\r\nHost: h\r\nContent-Length: 2\r\n\r\nxy"
-			  "GET /b HTTP/1.1\r\nHost: h\r\n\r\n"
-			  "POST /c HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"
-			  "1\r\nz\r\n0\r\n\r\n"
-			  "GET /d HTTP/1.1\r\n";
+	                  "GET /b HTTP/1.1\r\nHost: h\r\n\r\n"
+	                  "POST /c HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"
+	                  "1\r\nz\r\n0\r\n\r\n"
+	                  "GET /d HTTP/1.1\r\n";
 	http_request req = {0};
 	http_parser p;
 	buf in = BUF_INIT;
@@ -539,7 +540,7 @@ UNIT_TEST(http_req_bytewise_equals_oneshot)
 				buf_cstr(&a);
 			} else if (strcmp(buf_head(&a), buf_head(&b))) {
 				unit_fail(__FILE__, __LINE__, "sample %zu step %zu: %s != %s", i,
-					  steps[k], buf_head(&b), buf_head(&a));
+				          steps[k], buf_head(&b), buf_head(&a));
 			}
 			buf_free(&in);
 			http_request_free(&req);
@@ -556,24 +557,24 @@ UNIT_TEST(http_req_keep_alive)
 	CHECK_INT(req_once("GET / HTTP/1.1\r\nHost: h\r\n\r\n", &req), HTTP_DONE);
 	CHECK_INT(req.keep_alive, 1);
 	CHECK_INT(req_once("GET / HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n", &req),
-		  HTTP_DONE);
+	          HTTP_DONE);
 	CHECK_INT(req.keep_alive, 0);
 	CHECK_INT(req_once("GET / HTTP/1.1\r\nHost: h\r\nConnection: Upgrade, CLOSE\r\n\r\n", &req),
-		  HTTP_DONE);
+	          HTTP_DONE);
 	CHECK_INT(req.keep_alive, 0);
 	CHECK_INT(req_once("GET / HTTP/1.1\r\nHost: h\r\nConnection: closed\r\n\r\n", &req),
-		  HTTP_DONE);
+	          HTTP_DONE);
 	CHECK_INT(req.keep_alive, 1);
 	CHECK_INT(req_once("GET / HTTP/1.0\r\n\r\n", &req), HTTP_DONE);
 	CHECK_INT(req.keep_alive, 0);
 	CHECK_INT(req_once("GET / HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n", &req), HTTP_DONE);
 	CHECK_INT(req.keep_alive, 1);
 	CHECK_INT(req_once("GET / HTTP/1.0\r\nConnection: foo,keep-alive \r\n\r\n", &req),
-		  HTTP_DONE);
+	          HTTP_DONE);
 	CHECK_INT(req.keep_alive, 1);
-	CHECK_INT(req_once("GET / HTTP/1.0\r\nConnection: keep-alive\r\nConnection: close\r\n\r\n",
-			   &req),
-		  HTTP_DONE);
+	CHECK_INT(
+	    req_once("GET / HTTP/1.0\r\nConnection: keep-alive\r\nConnection: close\r\n\r\n", &req),
+	    HTTP_DONE);
 	CHECK_INT(req.keep_alive, 0);
 	CHECK(http_header_has_token(req.headers, req.nheaders, "connection", "Close"));
 	CHECK(!http_header_has_token(req.headers, req.nheaders, "connection", "upgrade"));
@@ -608,13 +609,13 @@ UNIT_TEST(http_req_expect_continue)
 	CHECK_INT(http_parser_in_progress(&p), 0);
 	/* the body came with the head: done at once */
 	buf_puts(&in, "PUT /y HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n"
-		      "Expect: 100-continue\r\n\r\n1\r\na\r\n0\r\n\r\n");
+	              "Expect: 100-continue\r\n\r\n1\r\na\r\n0\r\n\r\n");
 	CHECK_INT(http_parse_request(&p, &in, &req), HTTP_DONE);
 	CHECK_INT(buf_avail(&req.body), 1);
 	CHECK_INT(http_parser_wants_continue(&p), 0);
 	/* no body follows, or HTTP/1.0: nothing to wait for */
 	buf_puts(&in, "PUT /z HTTP/1.1\r\nHost: h\r\nContent-Length: 0\r\n"
-		      "Expect: 100-continue\r\n\r\n");
+	              "Expect: 100-continue\r\n\r\n");
 	CHECK_INT(http_parse_request(&p, &in, &req), HTTP_DONE);
 	CHECK_INT(http_parser_wants_continue(&p), 0);
 	buf_puts(&in, "PUT /z HTTP/1.0\r\nContent-Length: 1\r\nExpect: 100-continue\r\n\r\n");
@@ -678,7 +679,7 @@ UNIT_TEST(http_req_reuse_grows_store)
 UNIT_TEST(http_status_and_reason)
 {
 	static const int used[] = {100, 200, 201, 202, 204, 301, 304, 400, 401, 403, 404, 405, 406,
-				   409, 410, 413, 415, 422, 429, 431, 500, 501, 503, 504, 505};
+	                           409, 410, 413, 415, 422, 429, 431, 500, 501, 503, 504, 505};
 
 	for (size_t i = 0; i < sizeof(used) / sizeof(used[0]); i++)
 		CHECK(strcmp(http_reason(used[i]), "Unknown") != 0);
@@ -705,11 +706,13 @@ UNIT_TEST(http_resp_basic)
 	buf in = BUF_INIT;
 
 	http_parser_init(&p, 0, 0);
-	CHECK_INT(resp_once(&p,
-			    "HTTP/1.1 201 Created\r\nContent-Type: application/json\r\n"
-			    "Content-Length: 2\r\n\r\n{}HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n",
-			    &resp, &in),
-		  HTTP_DONE);
+	CHECK_INT(
+	    resp_once(
+	        &p,
+	        "HTTP/1.1 201 Created\r\nContent-Type: application/json\r\n"
+	        "Content-Length: 2\r\n\r\n{}HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n",
+	        &resp, &in),
+	    HTTP_DONE);
 	CHECK_INT(resp.status, 201);
 	CHECK_STR(resp.reason, "Created");
 	CHECK_INT(resp.keep_alive, 1);
@@ -720,14 +723,14 @@ UNIT_TEST(http_resp_basic)
 	CHECK_INT(resp.status, 404);
 	CHECK_INT(buf_avail(&resp.body), 0);
 	CHECK_INT(resp_once(&p, "HTTP/1.1 200\r\nContent-Length: 0\r\n\r\n", &resp, &in),
-		  HTTP_DONE);
+	          HTTP_DONE);
 	CHECK_STR(resp.reason, "");
 	CHECK_INT(resp_once(&p, "HTTP/1.0 200 OK\r\nContent-Length: 0\r\n\r\n", &resp, &in),
-		  HTTP_DONE);
+	          HTTP_DONE);
 	CHECK_INT(resp.keep_alive, 0);
 	CHECK_INT(resp_once(&p, "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 0\r\n\r\n",
-			    &resp, &in),
-		  HTTP_DONE);
+	                    &resp, &in),
+	          HTTP_DONE);
 	CHECK_INT(resp.keep_alive, 0);
 	CHECK_INT(http_parse_response_eof(&p, &in, &resp), 0);
 	buf_free(&in);
@@ -737,9 +740,9 @@ UNIT_TEST(http_resp_basic)
 UNIT_TEST(http_resp_bad_status_lines)
 {
 	static const char *const bad[] = {
-		"HTTP/1.1 20 OK\r\n\r\n",   "HTTP/1.1 600 X\r\n\r\n",   "HTTP/1.1 099 X\r\n\r\n",
-		"HTTP/1.1  200 OK\r\n\r\n", "HTTP/1.1 200OK\r\n\r\n",   "HTTP/1.1 2x0 OK\r\n\r\n",
-		"HTTP/1.1 200 O\x01K\r\n\r\n", "HTTP/1.1\r\n\r\n",     "ICY 200 OK\r\n\r\n",
+	    "HTTP/1.1 20 OK\r\n\r\n",      "HTTP/1.1 600 X\r\n\r\n", "HTTP/1.1 099 X\r\n\r\n",
+	    "HTTP/1.1  200 OK\r\n\r\n",    "HTTP/1.1 200OK\r\n\r\n", "HTTP/1.1 2x0 OK\r\n\r\n",
+	    "HTTP/1.1 200 O\x01K\r\n\r\n", "HTTP/1.1\r\n\r\n",       "ICY 200 OK\r\n\r\n",
 	};
 	http_response resp = {0};
 
@@ -774,29 +777,30 @@ UNIT_TEST(http_resp_no_body_cases)
 	http_parser_init(&p, 0, 0);
 	http_parser_response_to_head(&p);
 	CHECK_INT(resp_once(&p, "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n", &resp, &in),
-		  HTTP_DONE);
+	          HTTP_DONE);
 	CHECK_INT(resp.content_length, 100);
 	CHECK_INT(buf_avail(&resp.body), 0);
 	/* the flag was for that response only */
 	CHECK_INT(resp_once(&p, "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nx", &resp, &in),
-		  HTTP_DONE);
+	          HTTP_DONE);
 	CHECK_INT(buf_avail(&resp.body), 1);
 	CHECK_INT(resp_once(&p, "HTTP/1.1 204 No Content\r\n\r\n", &resp, &in), HTTP_DONE);
 	CHECK_INT(resp.keep_alive, 1);
 	CHECK_INT(resp_once(&p, "HTTP/1.1 304 Not Modified\r\nTransfer-Encoding: chunked\r\n\r\n",
-			    &resp, &in),
-		  HTTP_DONE);
+	                    &resp, &in),
+	          HTTP_DONE);
 	/* interim responses are skipped */
-	CHECK_INT(resp_once(&p,
-			    "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: x\r\n\r\n"
-			    "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok",
-			    &resp, &in),
-		  HTTP_DONE);
+	CHECK_INT(
+	    resp_once(&p,
+	              "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: x\r\n\r\n"
+	              "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok",
+	              &resp, &in),
+	    HTTP_DONE);
 	CHECK_INT(resp.status, 200);
 	CHECK_INT(resp.nheaders, 1);
 	CHECK_INT(resp_once(&p, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\nraw",
-			    &resp, &in),
-		  HTTP_DONE);
+	                    &resp, &in),
+	          HTTP_DONE);
 	CHECK_INT(resp.status, 101);
 	CHECK_INT(buf_avail(&in), 3);
 	buf_free(&in);
@@ -838,20 +842,20 @@ UNIT_TEST(http_resp_chunked_stream)
 {
 	/* a watch stream: every event arrives as its own chunk */
 	static const char *const parts[] = {
-		("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n"
-		 "\r\n"),
-		"1",
-		"1\r\n{\"type\":\"ADDED\"}\n\r\n",
-		"",
-		"13\r\n{\"type\":\"DELETED\"}",
-		"\n",
-		"\r",
-		"\n0\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n",
+	    ("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n"
+	     "\r\n"),
+	    "1",
+	    "1\r\n{\"type\":\"ADDED\"}\n\r\n",
+	    "",
+	    "13\r\n{\"type\":\"DELETED\"}",
+	    "\n",
+	    "\r",
+	    "\n0\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n",
 	};
 	static const int want[] = {HTTP_HEAD_DONE, 0, HTTP_BODY_PART, 0, HTTP_BODY_PART,
-				   HTTP_BODY_PART, 0, HTTP_DONE};
-	static const char *const got_body[] = {"", "", "{\"type\":\"ADDED\"}\n", "",
-					      "{\"type\":\"DELETED\"}", "\n", "", ""};
+	                           HTTP_BODY_PART, 0, HTTP_DONE};
+	static const char *const got_body[] = {
+	    "", "", "{\"type\":\"ADDED\"}\n", "", "{\"type\":\"DELETED\"}", "\n", "", ""};
 	http_response resp = {0};
 	http_parser p;
 	buf in = BUF_INIT;
@@ -885,7 +889,7 @@ UNIT_TEST(http_resp_chunked_stream)
 UNIT_TEST(http_resp_chunked_bytewise)
 {
 	const char *s = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
-			"5\r\nhello\r\n1;x=y\r\n \r\n5\r\nworld\r\n0\r\nT: 1\r\n\r\n";
+	                "5\r\nhello\r\n1;x=y\r\n \r\n5\r\nworld\r\n0\r\nT: 1\r\n\r\n";
 	http_response resp = {0};
 	http_parser p;
 	buf in = BUF_INIT, all = BUF_INIT;
@@ -924,9 +928,9 @@ UNIT_TEST(http_resp_chunked_bytewise)
 UNIT_TEST(http_resp_framing_errors)
 {
 	static const char *const cases[] = {
-		"HTTP/1.1 200 OK\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n",
-		"HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n",
-		"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nffffffffffffffffff\r\n",
+	    "HTTP/1.1 200 OK\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n",
+	    "HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n",
+	    "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nffffffffffffffffff\r\n",
 	};
 	http_response resp = {0};
 
@@ -949,9 +953,9 @@ UNIT_TEST(http_resp_framing_errors)
 		buf in = BUF_INIT;
 
 		http_parser_init(&p, 0, 0);
-		CHECK_INT(resp_once(&p, "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n", &resp,
-				    &in),
-			  HTTP_E_NOT_IMPLEMENTED);
+		CHECK_INT(
+		    resp_once(&p, "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n", &resp, &in),
+		    HTTP_E_NOT_IMPLEMENTED);
 		buf_free(&in);
 	}
 	http_response_free(&resp);

@@ -41,8 +41,8 @@ UNIT_TEST(url_query_parse)
 	size_t n;
 
 	CHECK_INT(url_parse_query("labelSelector=app%3Dweb%2Ctier+in+(a)&watch&&limit=&=x&a=b=c&",
-				  &p, &n),
-		  0);
+	                          &p, &n),
+	          0);
 	CHECK_INT(n, 5);
 	CHECK_STR(p[0].key, "labelSelector");
 	CHECK_STR(p[0].value, "app=web,tier in (a)");
@@ -123,8 +123,8 @@ UNIT_TEST(url_path_split)
 	url_segs_free(s, n);
 
 	static const char *const bad[] = {
-		"",	 "a/b",	  "//",	     "/a//b", "/a/b//", "//a",	      "/.",	"/a/./b",
-		"/a/..", "/%2e",  "/%2E%2e", "/a%2Fb", "/a%00", "/a%zz",      "/a%2",	"/a/../",
+	    "",      "a/b",  "//",      "/a//b",  "/a/b//", "//a",   "/.",   "/a/./b",
+	    "/a/..", "/%2e", "/%2E%2e", "/a%2Fb", "/a%00",  "/a%zz", "/a%2", "/a/../",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		int r = url_split_path(bad[i], &s, &n);
