@@ -32,7 +32,7 @@ UNIT_SRC := $(sort $(wildcard tests/unit/*.c))
 UNIT_OBJ := $(UNIT_SRC:%.c=$(BUILD)/%.o)
 DEPS     := $(LIB_OBJ:.o=.d) $(MAIN_OBJ:.o=.d) $(UNIT_OBJ:.o=.d)
 
-.PHONY: all clean test unit asan asan-unit fuzz fuzz-smoke integration run format deps bench
+.PHONY: all clean test unit asan asan-unit asan-integration valgrind fuzz fuzz-smoke integration run format deps bench
 
 all: svcnet
 
@@ -88,11 +88,26 @@ fuzz-smoke: fuzz
 integration: svcnet
 	./scripts/run-integration
 
+# The server built with ASan+UBSan under the integration tests that push it
+# hardest (hostile input, crash recovery); a sanitizer report in a server's
+# log fails the test that started it.
+asan-integration: asan
+	SVCNET_BIN=$(CURDIR)/build/asan/svcnet SVCNET_SANITIZED=1 \
+		ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 ./scripts/run-integration \
+		tests/integration/test_hostile_input.py tests/integration/test_crash_recovery.py
+
+# The unit tier under valgrind: no leaks, no invalid accesses.
+valgrind: $(BUILD)/unit
+	valgrind -q --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=3 \
+		$(BUILD)/unit
+
 test: deps
 	$(MAKE) svcnet
 	$(MAKE) unit
 	$(MAKE) asan-unit
+	$(MAKE) valgrind
 	$(MAKE) fuzz-smoke
+	$(MAKE) asan-integration
 	$(MAKE) integration
 
 run: deps svcnet

@@ -106,7 +106,8 @@ int sel_parse_int64(const char *s, long long *out)
 {
 	char *end;
 
-	if (!*s || *s == ' ' || *s == '\t' || *s == '\n' || *s == '+')
+	/* strtoll would skip leading blanks; ParseInt does not (it does take a '+') */
+	if (!*s || (*s != '+' && *s != '-' && (*s < '0' || *s > '9')))
 		return -1;
 	errno = 0;
 	*out = strtoll(s, &end, 10);

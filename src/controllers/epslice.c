@@ -77,28 +77,6 @@ static int labels_equal(const json_t *slice, const json_t *want)
 	return l ? json_equal((json_t *)l, (json_t *)want) : json_object_size(want) == 0;
 }
 
-/* Endpoint equality beyond the identity key: conditions, nodeName, zone, hints,
- * targetRef except its resourceVersion (pod updates bump that and nothing else). */
-static int ep_equal(const json_t *a, const json_t *b)
-{
-	const char *k;
-	json_t *v;
-
-	if (json_object_size(a) != json_object_size(b))
-		return 0;
-	json_object_foreach((json_t *)a, k, v)
-	{
-		json_t *w = json_object_get(b, k);
-
-		if (!w)
-			return 0;
-		if (strcmp(k, "targetRef") == 0 ? !epslice_equal_except(v, w, "resourceVersion")
-		                                : !json_equal(v, w))
-			return 0;
-	}
-	return 1;
-}
-
 enum ws_state { WS_UNCHANGED, WS_UPDATE, WS_DELETE };
 
 struct ws {
@@ -136,10 +114,10 @@ static int ws_materialize(struct ws *w, const json_t *labels)
  * desired (in their current order, at their desired version), drop the rest. */
 static int ws_diff(struct ws *w, struct epslice_group *g, const json_t *labels)
 {
-	json_t *old = json_object_get(w->x->o, "endpoints"), *e;
-	json_t *keep = json_array();
-	int changed = 0;
-	size_t i;
+	json_t *old = json_object_get(w->x->o, "endpoints"), *e, *arr;
+	size_t i, n = json_array_size(old), nk = 0;
+	struct epslice_dep **keep = malloc((n + 1) * sizeof(*keep));
+	int changed = 0, rc = -ENOMEM;
 
 	if (!keep)
 		return -ENOMEM;
@@ -149,35 +127,39 @@ static int ws_diff(struct ws *w, struct epslice_group *g, const json_t *labels)
 		struct epslice_dep *d;
 
 		if (!key)
-			goto nomem;
-		d = g ? epslice_group_find(g, key) : NULL;
+			goto out;
+		d = epslice_group_find(g, key);
 		free(key);
 		if (!d)
 			continue;
-		if (json_array_append(keep, d->obj) < 0)
-			goto nomem;
-		changed |= !ep_equal(d->obj, e);
+		keep[nk++] = d;
+		changed |= !epslice_dep_equal(d, e);
 		epslice_group_take(g, d);
 	}
-	w->neps = json_array_size(old);
-	if (changed || json_array_size(keep) != json_array_size(old)) {
-		if (json_array_size(keep) == 0) {
+	w->neps = n;
+	if (changed || nk != n) {
+		if (nk == 0) {
 			w->st = WS_DELETE;
 		} else {
-			if (ws_materialize(w, labels) < 0)
-				goto nomem;
-			json_object_set(w->obj, "endpoints", keep);
-			w->neps = json_array_size(keep);
+			if (ws_materialize(w, labels) < 0 || !(arr = json_array()) ||
+			    json_object_set_new(w->obj, "endpoints", arr) < 0)
+				goto out;
+			for (i = 0; i < nk; i++) {
+				json_t *obj = epslice_dep_json(keep[i]);
+
+				if (!obj || json_array_append(arr, obj) < 0)
+					goto out;
+			}
+			w->neps = nk;
 		}
 	} else if (!labels_equal(w->x->o, labels)) {
 		if (ws_materialize(w, labels) < 0)
-			goto nomem;
+			goto out;
 	}
-	json_decref(keep);
-	return 0;
-nomem:
-	json_decref(keep);
-	return -ENOMEM;
+	rc = 0;
+out:
+	free(keep);
+	return rc;
 }
 
 struct out {
@@ -325,9 +307,7 @@ static int finalize(struct rc *c, struct out *o)
 		o->ndel--;
 	}
 	/* no new slices for a Service being deleted: the garbage collector races us */
-	if (!json_object_get(json_object_get(c->svc, "metadata"), "deletionTimestamp") ||
-	    json_is_null(
-	        json_object_get(json_object_get(c->svc, "metadata"), "deletionTimestamp"))) {
+	if (!epslice_pod_deleting(c->svc)) {
 		json_t *s;
 		json_array_foreach(o->creates, i, s)
 		{

@@ -56,7 +56,9 @@ int epslice_reconcile(const json_t *svc, const json_t *pods, const json_t *exist
  * pods left out unless publishNotReadyAddresses, one address per pod of the
  * Service's primary IP family, truncated past EPSLICE_ENDPOINTS_MAX with the
  * over-capacity annotation. *out is NULL (and 0 returned) when the Service has no
- * controller-managed endpoints (no selector, or ExternalName).
+ * controller-managed endpoints (no selector, or ExternalName). A pod's address
+ * object may appear in several subsets as one shared (refcounted) value: deep-copy
+ * before editing the result in place.
  */
 int epslice_endpoints_for(const json_t *svc, const json_t *pods, json_t **out);
 /* 1 when two Endpoints objects have the same subsets (ignoring targetRef

@@ -68,24 +68,18 @@ static struct epslice_group *group_get(struct epslice_group **gs, size_t *ng, js
 	return &n[(*ng)++];
 }
 
-static int group_add(struct epslice_group *g, char *key, json_t *obj, const unsigned char *sk,
-                     size_t idx)
+static int group_add(struct epslice_group *g, const struct epslice_dep *d)
 {
 	if (g->n == g->cap) {
 		size_t nc = g->cap ? g->cap * 2 : 16;
 		struct epslice_dep *nd = realloc(g->d, nc * sizeof(*nd));
 
-		if (!nd) {
-			free(key);
-			json_decref(obj);
+		if (!nd)
 			return -ENOMEM;
-		}
 		g->d = nd;
 		g->cap = nc;
 	}
-	struct epslice_dep *d = &g->d[g->n++];
-	*d = (struct epslice_dep){.key = key, .obj = obj, .idx = idx};
-	memcpy(d->sk, sk, sizeof(d->sk));
+	g->d[g->n++] = *d;
 	return 0;
 }
 
@@ -141,7 +135,8 @@ int epslice_group_fill(struct epslice_group *g, json_t *eps, size_t *neps, int m
 
 		if (d->taken)
 			continue;
-		if (json_array_append(eps, d->obj) < 0)
+		json_t *obj = epslice_dep_json(d);
+		if (!obj || json_array_append(eps, obj) < 0)
 			return -ENOMEM;
 		epslice_group_take(g, d);
 		(*neps)++;
@@ -152,14 +147,19 @@ int epslice_group_fill(struct epslice_group *g, json_t *eps, size_t *neps, int m
 int epslice_build_desired(const json_t *svc, const sel *s, int pnr, const json_t *pods, int fam,
                           struct epslice_group **gs, size_t *ng)
 {
-	size_t i;
-	json_t *pod;
+	size_t i, shared = (size_t)-1;
+	json_t *pod, *sp;
+	int named = 0;
 
+	/* without named targetPorts every pod serves the same port set: resolve it once */
+	json_array_foreach(json_object_get(json_object_get(svc, "spec"), "ports"), i, sp)
+	{
+		named |= json_is_string(json_object_get(sp, "targetPort"));
+	}
 	json_array_foreach(pods, i, pod)
 	{
 		const char *ns = epslice_meta_str(pod, "namespace");
-		unsigned char sk[17];
-		json_t *ports, *ep;
+		json_t *ports;
 		char *pkey;
 		int rc;
 
@@ -169,23 +169,27 @@ int epslice_build_desired(const json_t *svc, const sel *s, int pnr, const json_t
 		        s, json_object_get(json_object_get(pod, "metadata"), "labels")) ||
 		    !epslice_pod_included(pod, 1))
 			continue;
-		if ((rc = epslice_pod_ports(svc, pod, &ports, &pkey)) < 0)
+		struct epslice_group *g;
+		if (shared != (size_t)-1) {
+			g = &(*gs)[shared];
+		} else {
+			if ((rc = epslice_pod_ports(svc, pod, &ports, &pkey)) < 0)
+				return rc;
+			/* the group exists even when this family has no address, as upstream */
+			if (!(g = group_get(gs, ng, ports, pkey)))
+				return -ENOMEM;
+			if (!named)
+				shared = (size_t)(g - *gs);
+		}
+		struct epslice_dep d = {.idx = i};
+		if ((rc = epslice_pod_dep(svc, pod, fam, pnr, &d)) < 0)
 			return rc;
-		/* the group exists even when this family has no address: upstream does the same */
-		struct epslice_group *g = group_get(gs, ng, ports, pkey);
-		if (!g)
-			return -ENOMEM;
-		if ((rc = epslice_pod_endpoint(svc, pod, fam, pnr, &ep, sk)) < 0)
-			return rc;
-		if (!ep)
+		if (d.naddr == 0)
 			continue;
-		char *key = epslice_ep_key(ep);
-		if (!key) {
-			json_decref(ep);
+		if (group_add(g, &d) < 0) {
+			free(d.key);
 			return -ENOMEM;
 		}
-		if (group_add(g, key, ep, sk, i) < 0)
-			return -ENOMEM;
 	}
 	for (i = 0; i < *ng; i++)
 		if (group_seal(&(*gs)[i]) < 0)

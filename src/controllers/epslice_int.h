@@ -17,6 +17,7 @@ static inline const char *epslice_nz(const char *s)
 }
 /* clusterIP is neither "" nor "None". */
 int epslice_service_ip_set(const json_t *svc);
+/* metadata.deletionTimestamp is set (on any object, despite the name). */
 int epslice_pod_deleting(const json_t *pod);
 /* json_equal, except that for two objects the member skip is ignored. */
 int epslice_equal_except(const json_t *a, const json_t *b, const char *skip);
@@ -26,10 +27,6 @@ int epslice_equal_except(const json_t *a, const json_t *b, const char *skip);
 int epslice_ports_key(json_t *ports, int reorder, char **key);
 /* getEndpointPorts: the EndpointSlice ports this pod serves, canonically ordered. */
 int epslice_pod_ports(const json_t *svc, const json_t *pod, json_t **ports, char **pkey);
-/* podToEndpoint for family fam (4/6); *ep is NULL when the pod has no such address.
- * sk receives a sort key (family, address bytes) for ordering endpoints. */
-int epslice_pod_endpoint(const json_t *svc, const json_t *pod, int fam, int publish_not_ready,
-                         json_t **ep, unsigned char sk[17]);
 /* The endpoint's identity: sorted addresses, hostname, targetRef namespace/name. */
 char *epslice_ep_key(const json_t *ep);
 /* The labels every EndpointSlice of svc carries. */
@@ -37,13 +34,31 @@ json_t *epslice_slice_labels(const json_t *svc);
 
 /* ---- desired endpoints (epslice_desired.c) ---- */
 
-struct epslice_dep { /* one desired endpoint */
+/*
+ * One desired endpoint. Its strings are borrowed from the caller's Pod, and its
+ * JSON is built only when a slice holding it must be written: a no-op run over a
+ * big Service then compares C fields with the stored JSON and allocates little.
+ */
+struct epslice_dep {
 	char *key;
-	json_t *obj;
+	json_t *obj; /* built on demand by epslice_dep_json */
+	char addr[2][46];
+	size_t naddr; /* 0: the pod has no address of this family */
+	const char *hostname, *ns, *name, *uid, *node;
+	unsigned char ready, serving, terminating;
 	unsigned char sk[17]; /* family, then address bytes: the fill order */
 	size_t idx;           /* pod order: the last of duplicates wins, like a Go map insert */
 	int taken;            /* placed, or a shadowed duplicate */
 };
+
+/* podToEndpoint for family fam (4 or 6), into d (key included unless naddr is 0). */
+int epslice_pod_dep(const json_t *svc, const json_t *pod, int fam, int publish_not_ready,
+                    struct epslice_dep *d);
+/* d's discovery/v1 Endpoint (borrowed; NULL on allocation failure). */
+json_t *epslice_dep_json(struct epslice_dep *d);
+/* 1 when the stored endpoint ep is exactly what d would write (targetRef
+ * resourceVersion aside: pod updates bump it and nothing else). */
+int epslice_dep_equal(const struct epslice_dep *d, const json_t *ep);
 
 struct epslice_group { /* desired endpoints sharing one resolved port set */
 	char *pkey;

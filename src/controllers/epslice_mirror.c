@@ -61,10 +61,11 @@ static int ment_add(struct mstate *s, const char *pkey, const json_t *port, cons
 		s->cap = nc;
 	}
 	struct ment *e = &s->m[s->n];
-	*e = (struct ment){strdup(pkey), port ? json_deep_copy(port) : NULL, strdup(akey),
+	/* port and addr are shared, not copied: they are never modified once built */
+	*e = (struct ment){strdup(pkey), json_incref((json_t *)port), strdup(akey),
 	                   json_incref(addr), ready};
 	s->n++;
-	if (!e->pkey || !e->akey || (port && !e->port))
+	if (!e->pkey || !e->akey)
 		return -ENOMEM;
 	return 0;
 }
@@ -82,27 +83,36 @@ static int run_cmp(const void *a, const void *b)
 	return strcmp(((const struct run *)a)->sig, ((const struct run *)b)->sig);
 }
 
-/* podToEndpointAddressForService: one address, of the Service's primary family. */
-static int pod_address(const json_t *svc, const json_t *pod, json_t **addr, buf *akey)
+/* The family Endpoints addresses are taken from: the Service's first ipFamily, else
+ * its ClusterIP's; 0 for a headless Service from before families were defaulted,
+ * which follows each pod's primary IP. */
+static int endpoints_family(const json_t *svc)
+{
+	const json_t *spec = json_object_get(svc, "spec");
+	const json_t *fams = json_object_get(spec, "ipFamilies");
+	char canon[INET6_ADDRSTRLEN];
+
+	if (json_array_size(fams) > 0) {
+		const char *first = epslice_nz(json_string_value(json_array_get(fams, 0)));
+
+		return strcmp(first, "IPv6") == 0 ? 6 : 4;
+	}
+	if (!epslice_service_ip_set(svc))
+		return 0;
+	return epslice_ip_family(epslice_str(spec, "clusterIP"), canon) == 6 ? 6 : 4;
+}
+
+/* podToEndpointAddressForService: one address, of family fam. */
+static int pod_address(const json_t *svc, const json_t *pod, int fam, json_t **addr, buf *akey)
 {
 	const json_t *st = json_object_get(pod, "status");
 	const json_t *ips = json_object_get(st, "podIPs");
-	const json_t *fams = json_object_get(json_object_get(svc, "spec"), "ipFamilies");
 	size_t i, n = json_array_size(ips);
 	char canon[INET6_ADDRSTRLEN];
 	const char *ip = NULL;
-	int fam;
 
 	*addr = NULL;
-	if (json_array_size(fams) > 0)
-		fam =
-		    strcmp(epslice_nz(json_string_value(json_array_get(fams, 0))), "IPv6") ? 4 : 6;
-	else if (epslice_service_ip_set(svc))
-		fam = epslice_ip_family(epslice_str(json_object_get(svc, "spec"), "clusterIP"),
-		                        canon) == 6
-		          ? 6
-		          : 4;
-	else /* headless, from before families were defaulted: follow the pod */
+	if (!fam)
 		fam = epslice_ip_family(epslice_str(st, "podIP"), canon) == 6 ? 6 : 4;
 	for (i = 0; i < (n ? n : 1) && !ip; i++) {
 		const char *cand =
@@ -118,19 +128,63 @@ static int pod_address(const json_t *svc, const json_t *pod, json_t **addr, buf 
 	                       ? epslice_str(json_object_get(pod, "spec"), "hostname")
 	                       : NULL;
 	const char *uid = epslice_meta_str(pod, "uid");
-	*addr = json_pack("{s:s, s:s*, s:s*, s:{s:s, s:s*, s:s*, s:s*}}", "ip", ip, "hostname",
-	                  host, "nodeName", node && *node ? node : NULL, "targetRef", "kind", "Pod",
-	                  "namespace", epslice_meta_str(pod, "namespace"), "name",
-	                  epslice_meta_str(pod, "name"), "uid", uid);
+	json_t *a = json_object(), *ref = json_object();
+	static const char *const refkeys[] = {"namespace", "name", "uid"};
+	int rc = a && ref ? json_object_set_new_nocheck(ref, "kind", json_string("Pod")) : -1;
+
+	for (i = 0; i < 3 && rc == 0; i++) {
+		const char *v = epslice_meta_str(pod, refkeys[i]);
+
+		rc = v ? json_object_set_new_nocheck(ref, refkeys[i], json_string(v)) : 0;
+	}
+	if (rc == 0)
+		rc = json_object_set_new_nocheck(a, "ip", json_string(ip));
+	if (rc == 0 && host)
+		rc = json_object_set_new_nocheck(a, "hostname", json_string(host));
+	if (rc == 0 && node && *node)
+		rc = json_object_set_new_nocheck(a, "nodeName", json_string(node));
+	if (rc == 0) {
+		rc = json_object_set_new_nocheck(a, "targetRef",
+		                                 ref); /* steals ref, even on error */
+		ref = NULL;
+	}
 	buf_reset(akey);
 	/* \x1f sorts below every printable byte, so "10.0.0.1" < "10.0.0.10" as in Go */
-	if (!*addr || buf_printf(akey, "%s\x1f%s", ip, epslice_nz(uid)) < 0 || buf_cstr(akey) < 0) {
-		json_decref(*addr);
-		*addr = NULL;
+	if (rc < 0 || buf_puts(akey, ip) < 0 || buf_puts(akey, "\x1f") < 0 ||
+	    buf_puts(akey, epslice_nz(uid)) < 0 || buf_cstr(akey) < 0) {
+		json_decref(ref);
+		json_decref(a);
+		return -ENOMEM;
+	}
+	*addr = a;
+	return 0;
+}
+
+/* An Endpoints port and its sort/group key. */
+static int make_port(const json_t *sp, int num, json_t **port, buf *pkey)
+{
+	const char *name = epslice_nz(epslice_str(sp, "name"));
+	const char *proto = epslice_str(sp, "protocol");
+	const char *app = epslice_str(sp, "appProtocol");
+
+	*port = json_pack("{s:s*, s:i, s:s, s:s*}", "name", *name ? name : NULL, "port", num,
+	                  "protocol", proto ? proto : "TCP", "appProtocol", app);
+	buf_reset(pkey);
+	if (!*port ||
+	    buf_printf(pkey, "%s\x1f%d\x1f%s\x1f%s", name, num, proto ? proto : "TCP",
+	               epslice_nz(app)) < 0 ||
+	    buf_cstr(pkey) < 0) {
+		json_decref(*port);
+		*port = NULL;
 		return -ENOMEM;
 	}
 	return 0;
 }
+
+struct pcache { /* a Service port whose targetPort is a number: the same for every pod */
+	json_t *port;
+	char *pkey;
+};
 
 static int collect(const json_t *svc, const json_t *pods, const sel *s, struct mstate *st)
 {
@@ -140,11 +194,26 @@ static int collect(const json_t *svc, const json_t *pods, const sel *s, struct m
 	    json_is_true(json_object_get(json_object_get(svc, "spec"), "publishNotReadyAddresses"));
 	int headless =
 	    strcmp(epslice_nz(epslice_str(json_object_get(svc, "spec"), "clusterIP")), "None") == 0;
+	size_t np = json_array_size(ports), i, j;
+	int fam = endpoints_family(svc);
+	struct pcache *pc = calloc(np + 1, sizeof(*pc));
 	buf akey = BUF_INIT, pkey = BUF_INIT;
-	size_t i, j;
 	json_t *pod, *sp;
-	int rc = 0;
+	int rc = -ENOMEM;
 
+	if (!pc)
+		return -ENOMEM;
+	json_array_foreach(ports, j, sp)
+	{
+		int num = json_is_string(json_object_get(sp, "targetPort"))
+		              ? -1
+		              : epslice_find_port(NULL, sp);
+
+		if (num > 0 && (make_port(sp, num, &pc[j].port, &pkey) < 0 ||
+		                !(pc[j].pkey = strdup(pkey.data))))
+			goto out;
+	}
+	rc = 0;
 	json_array_foreach(pods, i, pod)
 	{
 		json_t *addr;
@@ -155,31 +224,28 @@ static int collect(const json_t *svc, const json_t *pods, const sel *s, struct m
 		        s, json_object_get(json_object_get(pod, "metadata"), "labels")) ||
 		    !epslice_pod_included(pod, pnr))
 			continue;
-		if ((rc = pod_address(svc, pod, &addr, &akey)) < 0)
+		if ((rc = pod_address(svc, pod, fam, &addr, &akey)) < 0)
 			break;
 		if (!addr)
 			continue;
 		int ready = pnr || epslice_pod_ready(pod);
-		if (json_array_size(ports) == 0 && headless)
+		if (np == 0 && headless)
 			rc = ment_add(st, "", NULL, akey.data, addr, ready);
 		json_array_foreach(ports, j, sp)
 		{
-			const char *name = epslice_nz(epslice_str(sp, "name"));
-			const char *proto = epslice_str(sp, "protocol");
-			const char *app = epslice_str(sp, "appProtocol");
-			int num = epslice_find_port(pod, sp);
+			json_t *p = NULL;
+			int num;
 
-			if (num < 0 || rc < 0)
+			if (rc < 0)
+				break;
+			if (pc[j].port) {
+				rc = ment_add(st, pc[j].pkey, pc[j].port, akey.data, addr, ready);
 				continue;
-			json_t *p =
-			    json_pack("{s:s*, s:i, s:s, s:s*}", "name", *name ? name : NULL, "port",
-			              num, "protocol", proto ? proto : "TCP", "appProtocol", app);
-			buf_reset(&pkey);
-			rc = -ENOMEM;
-			if (p &&
-			    buf_printf(&pkey, "%s\x1f%d\x1f%s\x1f%s", name, num,
-			               proto ? proto : "TCP", epslice_nz(app)) == 0 &&
-			    buf_cstr(&pkey) == 0)
+			}
+			if (!json_is_string(json_object_get(sp, "targetPort")) ||
+			    (num = epslice_find_port(pod, sp)) < 0)
+				continue; /* the pod does not serve this port */
+			if ((rc = make_port(sp, num, &p, &pkey)) == 0)
 				rc = ment_add(st, pkey.data, p, akey.data, addr, ready);
 			json_decref(p);
 		}
@@ -187,6 +253,12 @@ static int collect(const json_t *svc, const json_t *pods, const sel *s, struct m
 		if (rc < 0)
 			break;
 	}
+out:
+	for (j = 0; j < np; j++) {
+		json_decref(pc[j].port);
+		free(pc[j].pkey);
+	}
+	free(pc);
 	buf_free(&akey);
 	buf_free(&pkey);
 	return rc;
@@ -224,8 +296,9 @@ static json_t *repack(struct mstate *st)
 		}
 		buf_reset(&sig);
 		for (k = i; k < j; k++)
-			if (st->m[k].ready >= 0 && buf_printf(&sig, "%s%c\x1e", st->m[k].akey,
-			                                      st->m[k].ready ? '+' : '-') < 0)
+			if (st->m[k].ready >= 0 &&
+			    (buf_puts(&sig, st->m[k].akey) < 0 ||
+			     buf_puts(&sig, st->m[k].ready ? "+\x1e" : "-\x1e") < 0))
 				goto nomem;
 		if (buf_cstr(&sig) < 0 || !(runs[nr].sig = strdup(sig.data)))
 			goto nomem;

@@ -164,7 +164,8 @@ int epslice_ip_family(const char *ip, char *canon)
 	if (!ip)
 		return 0;
 	if (inet_pton(AF_INET, ip, b) == 1) {
-		inet_ntop(AF_INET, b, canon, INET6_ADDRSTRLEN);
+		/* glibc takes only plain dotted quads (no leading zeros): already canonical */
+		memcpy(canon, ip, strlen(ip) + 1);
 		return 4;
 	}
 	if (inet_pton(AF_INET6, ip, b) != 1)
@@ -309,69 +310,31 @@ int epslice_pod_ports(const json_t *svc, const json_t *pod, json_t **ports, char
 
 /* ---- endpoints ---- */
 
-int epslice_pod_endpoint(const json_t *svc, const json_t *pod, int fam, int publish_not_ready,
-                         json_t **ep, unsigned char sk[17])
-{
-	const json_t *st = json_object_get(pod, "status");
-	const json_t *ips = json_object_get(st, "podIPs");
-	json_t *addrs = json_array(), *e, *ref;
-	char canon[INET6_ADDRSTRLEN];
-	size_t i, n = json_array_size(ips);
-
-	*ep = NULL;
-	memset(sk, 0, 17);
-	if (!addrs)
-		return -ENOMEM;
-	/* podIPs is authoritative; podIP alone covers writers that set only that */
-	for (i = 0; i < (n ? n : 1); i++) {
-		const char *ip =
-		    n ? epslice_str(json_array_get(ips, i), "ip") : epslice_str(st, "podIP");
-
-		if (epslice_ip_family(ip, canon) != fam)
-			continue;
-		if (json_array_size(addrs) == 0) {
-			sk[0] = (unsigned char)fam;
-			inet_pton(fam == 4 ? AF_INET : AF_INET6, canon, sk + 1);
-		}
-		if (json_array_append_new(addrs, json_string(canon)) < 0)
-			goto nomem;
-	}
-	if (json_array_size(addrs) == 0) {
-		json_decref(addrs);
-		return 0;
-	}
-	int serving = epslice_pod_ready(pod), term = epslice_pod_deleting(pod);
-	/* ready never holds for a terminating pod, for consumers that predate serving */
-	int ready = publish_not_ready || (serving && !term);
-	e = json_pack("{s:o, s:{s:b, s:b, s:b}}", "addresses", addrs, "conditions", "ready", ready,
-	              "serving", serving, "terminating", term);
-	addrs = NULL;
-	if (!e)
-		goto nomem;
-	*ep = e;
-	if (epslice_should_set_hostname(pod, svc) &&
-	    json_object_set_new(e, "hostname", json_string(epslice_str(spec_of(pod), "hostname"))) <
-	        0)
-		goto nomem;
-	ref = json_pack("{s:s, s:s*, s:s*, s:s*}", "kind", "Pod", "namespace",
-	                epslice_meta_str(pod, "namespace"), "name", epslice_meta_str(pod, "name"),
-	                "uid", epslice_meta_str(pod, "uid"));
-	if (!ref || json_object_set_new(e, "targetRef", ref) < 0)
-		goto nomem;
-	const char *node = epslice_str(spec_of(pod), "nodeName");
-	if (node && *node && json_object_set_new(e, "nodeName", json_string(node)) < 0)
-		goto nomem;
-	return 0;
-nomem:
-	json_decref(addrs);
-	json_decref(*ep);
-	*ep = NULL;
-	return -ENOMEM;
-}
-
 static int strp_cmp(const void *a, const void *b)
 {
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The identity upstream hashes (endpointHashObj): sorted addresses, hostname, pod. */
+static char *make_key(const char **addrs, size_t n, const char *host, const char *ns,
+                      const char *name)
+{
+	const char *parts[3] = {host, ns, name};
+	buf b = BUF_INIT;
+	int rc = 0;
+	size_t i;
+
+	if (n > 1)
+		qsort(addrs, n, sizeof(*addrs), strp_cmp);
+	for (i = 0; i < n && rc == 0; i++)
+		rc = (i ? buf_puts(&b, ",") : 0) || buf_puts(&b, addrs[i]);
+	for (i = 0; i < 3 && rc == 0; i++)
+		rc = buf_puts(&b, "|") || buf_puts(&b, epslice_nz(parts[i]));
+	if (rc || buf_cstr(&b) < 0) {
+		buf_free(&b);
+		return NULL;
+	}
+	return buf_steal(&b, NULL);
 }
 
 char *epslice_ep_key(const json_t *ep)
@@ -379,28 +342,138 @@ char *epslice_ep_key(const json_t *ep)
 	const json_t *addrs = json_object_get(ep, "addresses");
 	const json_t *ref = json_object_get(ep, "targetRef");
 	size_t n = json_array_size(addrs), i;
-	const char **v = calloc(n + 1, sizeof(*v));
-	buf b = BUF_INIT;
-	int rc = 0;
+	const char *one, **v = &one;
+	char *key;
 
-	if (!v)
+	if (n > 1 && !(v = calloc(n, sizeof(*v))))
 		return NULL;
 	for (i = 0; i < n; i++)
 		v[i] = epslice_nz(json_string_value(json_array_get(addrs, i)));
-	if (n > 1)
-		qsort(v, n, sizeof(*v), strp_cmp);
-	for (i = 0; i < n && rc == 0; i++)
-		rc = buf_printf(&b, "%s%s", i ? "," : "", v[i]);
-	free(v);
-	if (rc < 0 ||
-	    buf_printf(&b, "|%s|%s|%s", epslice_nz(epslice_str(ep, "hostname")),
-	               epslice_nz(epslice_str(ref, "namespace")),
-	               epslice_nz(epslice_str(ref, "name"))) < 0 ||
-	    buf_cstr(&b) < 0) {
-		buf_free(&b);
+	key = make_key(v, n, epslice_str(ep, "hostname"), epslice_str(ref, "namespace"),
+	               epslice_str(ref, "name"));
+	if (v != &one)
+		free(v);
+	return key;
+}
+
+int epslice_pod_dep(const json_t *svc, const json_t *pod, int fam, int publish_not_ready,
+                    struct epslice_dep *d)
+{
+	const json_t *st = json_object_get(pod, "status");
+	const json_t *ips = json_object_get(st, "podIPs");
+	size_t i, n = json_array_size(ips);
+
+	d->naddr = 0;
+	memset(d->sk, 0, sizeof(d->sk));
+	/* podIPs is authoritative; podIP alone covers writers that set only that. A valid
+	 * pod has one address per family; more would be rejected upstream, two are kept. */
+	for (i = 0; i < (n ? n : 1) && d->naddr < 2; i++) {
+		const char *ip =
+		    n ? epslice_str(json_array_get(ips, i), "ip") : epslice_str(st, "podIP");
+
+		if (epslice_ip_family(ip, d->addr[d->naddr]) != fam)
+			continue;
+		if (d->naddr++ == 0) {
+			d->sk[0] = (unsigned char)fam;
+			inet_pton(fam == 4 ? AF_INET : AF_INET6, d->addr[0], d->sk + 1);
+		}
+	}
+	if (d->naddr == 0)
+		return 0;
+	d->serving = (unsigned char)epslice_pod_ready(pod);
+	d->terminating = (unsigned char)epslice_pod_deleting(pod);
+	/* ready never holds for a terminating pod, for consumers that predate serving */
+	d->ready = publish_not_ready || (d->serving && !d->terminating);
+	d->hostname =
+	    epslice_should_set_hostname(pod, svc) ? epslice_str(spec_of(pod), "hostname") : NULL;
+	d->ns = epslice_meta_str(pod, "namespace");
+	d->name = epslice_meta_str(pod, "name");
+	d->uid = epslice_meta_str(pod, "uid");
+	d->node = epslice_str(spec_of(pod), "nodeName");
+	if (d->node && !*d->node)
+		d->node = NULL;
+	const char *a[2] = {d->addr[0], d->addr[1]};
+	if (!(d->key = make_key(a, d->naddr, d->hostname, d->ns, d->name)))
+		return -ENOMEM;
+	return 0;
+}
+
+static int set_str(json_t *o, const char *k, const char *v)
+{
+	return v ? json_object_set_new_nocheck(o, k, json_string(v)) : 0;
+}
+
+json_t *epslice_dep_json(struct epslice_dep *d)
+{
+	json_t *e, *a = NULL, *c = NULL, *r = NULL;
+	size_t i;
+
+	if (d->obj)
+		return d->obj;
+	if (!(e = json_object()))
+		return NULL;
+	/* the set_new calls take their value even when they fail */
+	int rc = json_object_set_new_nocheck(e, "addresses", a = json_array());
+	for (i = 0; i < d->naddr && rc == 0; i++)
+		rc = json_array_append_new(a, json_string(d->addr[i]));
+	if (rc == 0)
+		rc = json_object_set_new_nocheck(e, "conditions", c = json_object());
+	if (rc == 0)
+		rc = json_object_set_new_nocheck(c, "ready", json_boolean(d->ready)) ||
+		     json_object_set_new_nocheck(c, "serving", json_boolean(d->serving)) ||
+		     json_object_set_new_nocheck(c, "terminating", json_boolean(d->terminating)) ||
+		     set_str(e, "hostname", d->hostname) ||
+		     json_object_set_new_nocheck(e, "targetRef", r = json_object());
+	if (rc == 0)
+		rc = set_str(r, "kind", "Pod") || set_str(r, "namespace", d->ns) ||
+		     set_str(r, "name", d->name) || set_str(r, "uid", d->uid) ||
+		     set_str(e, "nodeName", d->node);
+	if (rc) { /* a NULL value makes its set_new fail, so rc covers allocation too */
+		json_decref(e);
 		return NULL;
 	}
-	return buf_steal(&b, NULL);
+	return d->obj = e;
+}
+
+static int str_is(const json_t *o, const char *k, const char *want)
+{
+	const char *v = epslice_str(o, k);
+
+	return v && strcmp(v, want) == 0;
+}
+
+static int bool_is(const json_t *o, const char *k, int want)
+{
+	const json_t *v = json_object_get(o, k);
+
+	return json_is_boolean(v) && json_is_true(v) == !!want;
+}
+
+int epslice_dep_equal(const struct epslice_dep *d, const json_t *ep)
+{
+	const json_t *addrs = json_object_get(ep, "addresses");
+	const json_t *cond = json_object_get(ep, "conditions");
+	const json_t *ref = json_object_get(ep, "targetRef");
+	size_t i, want = 3 + !!d->hostname + !!d->node;
+	size_t wref = 1 + !!d->ns + !!d->name + !!d->uid;
+
+	/* exactly the members epslice_dep_json writes, with the same values */
+	if (json_object_size(ep) != want || json_array_size(addrs) != d->naddr ||
+	    json_object_size(cond) != 3 || !json_is_object(ref))
+		return 0;
+	for (i = 0; i < d->naddr; i++)
+		if (strcmp(epslice_nz(json_string_value(json_array_get(addrs, i))), d->addr[i]))
+			return 0;
+	if (!bool_is(cond, "ready", d->ready) || !bool_is(cond, "serving", d->serving) ||
+	    !bool_is(cond, "terminating", d->terminating) ||
+	    (d->hostname && !str_is(ep, "hostname", d->hostname)) ||
+	    (d->node && !str_is(ep, "nodeName", d->node)))
+		return 0;
+	if (json_object_size(ref) - (json_object_get(ref, "resourceVersion") != NULL) != wref ||
+	    !str_is(ref, "kind", "Pod") || (d->ns && !str_is(ref, "namespace", d->ns)) ||
+	    (d->name && !str_is(ref, "name", d->name)) || (d->uid && !str_is(ref, "uid", d->uid)))
+		return 0;
+	return 1;
 }
 
 static int reserved_label(const char *k)

@@ -935,3 +935,68 @@ UNIT_TEST(epslice_endpoints_over_capacity)
 	json_decref(svc);
 	json_decref(pods);
 }
+
+/* ---- randomized: whatever the churn, one round of writes converges ---- */
+
+static unsigned rnd(unsigned *s)
+{
+	*s = *s * 1103515245u + 12345u;
+	return (*s >> 16) & 0x7fff;
+}
+
+UNIT_TEST(epslice_random_worlds_converge)
+{
+	json_t *svc =
+	    svc_new("{\"ports\":[{\"name\":\"http\",\"port\":80,\"targetPort\":\"web\"}]}");
+	json_t *store = json_array();
+	unsigned seed = 12345;
+
+	for (int round = 0; round < 40; round++) {
+		json_t *pods = json_array();
+		size_t want = 0, have = 0, i;
+		json_t *s;
+		int n = (int)(rnd(&seed) % 40);
+
+		for (int k = 0; k < n; k++) {
+			char name[16], ip[32];
+			int which = (int)(rnd(&seed) % 60);
+
+			snprintf(name, sizeof(name), "p%d", which);
+			if (pod_find(pods, name))
+				continue;
+			snprintf(ip, sizeof(ip), "10.2.0.%d", which + 1);
+			json_t *p = pod_new(name, ip, (int)(rnd(&seed) % 3));
+			json_t *c = json_array_get(
+			    json_object_get(json_object_get(p, "spec"), "containers"), 0);
+			unsigned port = rnd(&seed) % 10;
+			json_object_set_new(json_array_get(json_object_get(c, "ports"), 0), "name",
+			                    json_string(port == 0 ? "other" : "web"));
+			json_object_set_new(json_array_get(json_object_get(c, "ports"), 0),
+			                    "containerPort", json_integer(port < 5 ? 8080 : 9090));
+			if (rnd(&seed) % 8 == 0)
+				pod_set_deleting(p);
+			if (rnd(&seed) % 20 == 0)
+				json_object_set_new(json_object_get(p, "status"), "phase",
+				                    json_string("Failed"));
+			else
+				want++;
+			json_array_append_new(pods, p);
+		}
+		CHECK(converge(svc, pods, store, 7) <= 1);
+		json_array_foreach(store, i, s)
+		{
+			CHECK(json_array_size(eps_of(s)) <= 7);
+			have += json_array_size(eps_of(s));
+		}
+		CHECK_INT(have, want);
+		/* empty slices are deleted, except the single placeholder of an empty Service */
+		json_array_foreach(store, i, s)
+		{
+			CHECK(want == 0 || json_array_size(eps_of(s)) > 0);
+		}
+		CHECK(want > 0 || json_array_size(store) == 1);
+		json_decref(pods);
+	}
+	json_decref(svc);
+	json_decref(store);
+}

@@ -97,6 +97,12 @@ UNIT_TEST(sel_labels_gt_lt)
 	CHECK_INT(lmatch("gen<3", "{\"gen\":\"-1\"}"), 1);
 	CHECK_INT(lmatch("gen<3", "{\"gen\":\"abc\"}"), 0);
 	CHECK_INT(lmatch("gen<3", "{}"), 0);
+	CHECK_INT(lmatch("gen>3", "{\"gen\":\"+4\"}"), 1);
+	CHECK_INT(lmatch("gen>3", "{\"gen\":\" 4\"}"), 0);
+	CHECK_INT(lmatch("gen>3", "{\"gen\":\"4 \"}"), 0);
+	/* values are label values first: "-3" is not one, upstream rejects it too */
+	CHECK_INT(lmatch("gen>-3", "{\"gen\":\"-2\"}"), -1);
+	CHECK_INT(lmatch("gen>3", "{\"gen\":\"99999999999999999999\"}"), 0);
 	CHECK_STR(lerr("gen>x"),
 	          "unable to parse requirement: values[0]: Invalid value: \"x\": for "
 	          "'Gt', 'Lt' operators, the value must be an integer");
