@@ -40,8 +40,10 @@
  * other value replaces. As in evanphx/json-patch v4 (which kube-apiserver
  * uses), nulls are pruned from values that land where there was no object
  * (null members of objects and null array elements, recursively). A
- * non-object patch replaces the whole target. Returns a new reference, or
- * NULL only when memory runs out.
+ * non-object patch replaces the whole target as RFC 7386 says; kube-apiserver
+ * answers a scalar or null patch (or a null target) with 400 instead, so the
+ * caller checks that. Returns a new reference, or NULL only when memory runs
+ * out.
  */
 json_t *patch_merge(const json_t *target, const json_t *patch);
 
@@ -69,13 +71,18 @@ int patch_json(const json_t *doc, const json_t *ops, json_t **out, char *err, si
  * Returns 0 and *out; -EINVAL with a message; -EOPNOTSUPP for a kind with no
  * metadata table; -ENOMEM.
  *
- * Differences from upstream, both invisible after kube-apiserver's typed
- * decode: directive keys left in values taken verbatim from the patch are
- * dropped, and so are null members of elements appended to merge lists.
- * Key order follows the original object, new keys appended.
+ * Results were differential-tested against upstream's code; list order
+ * follows it exactly, including what Go's slice aliasing does to it. Where a
+ * patch has both <field> and $deleteFromPrimitiveList/<field> without
+ * $setElementOrder/<field>, upstream's order of the two is random (Go map
+ * iteration); here it is the patch's key order. Two differences are
+ * invisible after kube-apiserver's typed decode: directive keys left in
+ * values copied from the patch are dropped, and so are their null members.
+ * Error texts are upstream's, Go %v formatting included. Key order follows
+ * the original object, new keys appended.
  */
 int patch_strategic(const json_t *orig, const json_t *patch, const char *api_version,
-		    const char *kind, json_t **out, char *err, size_t errlen);
+                    const char *kind, json_t **out, char *err, size_t errlen);
 
 /*
  * Patch metadata: the patchStrategy/patchMergeKey struct tags of the served
@@ -91,10 +98,10 @@ enum patch_field_flags {
 struct patch_type;
 
 struct patch_field {
-	const char *name;                /* JSON field name */
-	unsigned flags;                  /* enum patch_field_flags */
-	const char *merge_key;           /* patchMergeKey, or NULL */
-	const struct patch_type *type;   /* the field's struct (a list's element) */
+	const char *name;              /* JSON field name */
+	unsigned flags;                /* enum patch_field_flags */
+	const char *merge_key;         /* patchMergeKey, or NULL */
+	const struct patch_type *type; /* the field's struct (a list's element) */
 };
 
 struct patch_type {

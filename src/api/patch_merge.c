@@ -15,8 +15,7 @@ static void merge_prune_nulls(json_t *v)
 		json_t *c;
 		void *tmp;
 
-		json_object_foreach_safe(v, tmp, k, c)
-		{
+		json_object_foreach_safe (v, tmp, k, c) {
 			if (json_is_null(c))
 				json_object_del(v, k);
 			else
@@ -53,8 +52,7 @@ static int merge_into(json_t *cur, const json_t *patch)
 	const char *k;
 	json_t *pv;
 
-	json_object_foreach((json_t *)patch, k, pv)
-	{
+	json_object_foreach ((json_t *)patch, k, pv) {
 		json_t *cv = json_object_get(cur, k);
 		json_t *nv;
 

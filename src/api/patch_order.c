@@ -10,6 +10,7 @@
  * element so the comparisons are O(1).
  */
 #include "api/patch_order.h"
+#include "lib/buf.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -56,22 +57,121 @@ static const char *patch_goname(const json_t *v)
 	}
 }
 
-/* Compact JSON for messages; Go prints %v, JSON says the same thing. */
+/* strconv.FormatFloat(d, 'g', -1, 64), which fmt's %v uses for float64. */
+static void patch_gofloat(double d, char *out, size_t n)
+{
+	char e[48];
+	int p, exp, dec;
+
+	for (p = 1; p < 17; p++) {
+		snprintf(e, sizeof(e), "%.*e", p - 1, d);
+		if (strtod(e, NULL) == d)
+			break;
+	}
+	snprintf(e, sizeof(e), "%.*e", p - 1, d);
+	exp = atoi(strchr(e, 'e') + 1);
+	/* Shortest 'g' switches to an exponent outside [-4, 6). */
+	if (exp < -4 || exp >= 6) {
+		snprintf(out, n, "%s", e);
+		return;
+	}
+	dec = p - (exp + 1);
+	snprintf(out, n, "%.*f", dec > 0 ? dec : 0, d);
+}
+
+static int patch_key_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* fmt's %v of a decoded JSON value: map[a:1 b:[x y]], sorted keys, <nil>. */
+static void patch_gov(buf *b, const json_t *v, int depth)
+{
+	char num[64];
+
+	if (depth > PATCH_MAX_DEPTH + 2) {
+		buf_puts(b, "...");
+		return;
+	}
+	switch (json_typeof(v)) {
+	case JSON_OBJECT: {
+		size_t n = json_object_size(v), i = 0;
+		const char **keys = malloc((n ? n : 1) * sizeof(*keys));
+		const char *k;
+		json_t *c;
+
+		if (!keys)
+			return;
+		json_object_foreach ((json_t *)v, k, c)
+			keys[i++] = k;
+		qsort(keys, n, sizeof(*keys), patch_key_cmp);
+		buf_puts(b, "map[");
+		for (i = 0; i < n; i++) {
+			buf_printf(b, "%s%s:", i ? " " : "", keys[i]);
+			patch_gov(b, json_object_get(v, keys[i]), depth + 1);
+		}
+		buf_puts(b, "]");
+		free(keys);
+		return;
+	}
+	case JSON_ARRAY: {
+		size_t i;
+		json_t *c;
+
+		buf_puts(b, "[");
+		json_array_foreach (v, i, c) {
+			if (i)
+				buf_puts(b, " ");
+			patch_gov(b, c, depth + 1);
+		}
+		buf_puts(b, "]");
+		return;
+	}
+	case JSON_STRING:
+		buf_append(b, json_string_value(v), strlen(json_string_value(v)));
+		return;
+	case JSON_INTEGER:
+		buf_printf(b, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+		return;
+	case JSON_REAL:
+		patch_gofloat(json_real_value(v), num, sizeof(num));
+		buf_puts(b, num);
+		return;
+	case JSON_TRUE:
+		buf_puts(b, "true");
+		return;
+	case JSON_FALSE:
+		buf_puts(b, "false");
+		return;
+	default:
+		buf_puts(b, "<nil>");
+		return;
+	}
+}
+
+/* %v of v as a malloc'd string, or NULL. */
 static char *patch_dump(const json_t *v)
 {
-	return json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+	buf b = BUF_INIT;
+
+	if (v)
+		patch_gov(&b, v, 0);
+	else
+		buf_puts(&b, "[]");
+	return buf_steal(&b, NULL);
 }
 
 int patch_smp_fail_type(struct patch_smp *s, const char *expected, const json_t *actual)
 {
-	return patch_smp_fail(s, "expected a %s, but received a %s", expected, patch_goname(actual));
+	return patch_smp_fail(s, "expected a %s, but received a %s", expected,
+	                      patch_goname(actual));
 }
 
 int patch_smp_fail_nokey(struct patch_smp *s, const json_t *m, const char *mk)
 {
 	char *d = patch_dump(m);
 	int rc = patch_smp_fail(s, "map: %s does not contain declared merge key: %s", d ? d : "?",
-				mk ? mk : "");
+	                        mk ? mk : "");
 
 	free(d);
 	return rc;
@@ -79,12 +179,20 @@ int patch_smp_fail_nokey(struct patch_smp *s, const json_t *m, const char *mk)
 
 int patch_smp_fail_badpatch(struct patch_smp *s, const json_t *d, const json_t *m)
 {
-	char *dd = json_is_string(d) ? NULL : patch_dump(d), *dm = patch_dump(m);
-	int rc = patch_smp_fail(s, "unknown patch type: %s in map: %s",
-				json_is_string(d) ? json_string_value(d) : (dd ? dd : "?"),
-				dm ? dm : "?");
+	char *dv = patch_dump(d), *dm = patch_dump(m), what[96];
+	int rc;
 
-	free(dd);
+	/* fmt's %s of a non-string: %!s(type=value). */
+	if (json_is_string(d))
+		snprintf(what, sizeof(what), "%s", json_string_value(d));
+	else if (json_is_null(d))
+		snprintf(what, sizeof(what), "%%!s(<nil>)");
+	else if (json_is_number(d) || json_is_boolean(d))
+		snprintf(what, sizeof(what), "%%!s(%s=%s)", patch_goname(d), dv ? dv : "?");
+	else
+		snprintf(what, sizeof(what), "%s", dv ? dv : "?");
+	rc = patch_smp_fail(s, "unknown patch type: %s in map: %s", what, dm ? dm : "?");
+	free(dv);
 	free(dm);
 	return rc;
 }
@@ -97,7 +205,7 @@ int patch_smp_fail_json2(struct patch_smp *s, const char *fmt, const json_t *a, 
 	/* The format is one of our own literals with exactly two %s. */
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wformat-nonliteral"
-	rc = patch_smp_fail(s, fmt, da ? da : "null", db ? db : "null");
+	rc = patch_smp_fail(s, fmt, da ? da : "?", db ? db : "?");
 #pragma GCC diagnostic pop
 	free(da);
 	free(db);
@@ -136,8 +244,7 @@ static int patch_depth_at(const json_t *v, int d)
 	if (d > PATCH_MAX_DEPTH)
 		return d;
 	if (json_is_object(v)) {
-		json_object_foreach((json_t *)v, k, x)
-		{
+		json_object_foreach ((json_t *)v, k, x) {
 			if (json_is_object(x) || json_is_array(x)) {
 				c = patch_depth_at(x, d + 1);
 				if (c > m)
@@ -147,8 +254,7 @@ static int patch_depth_at(const json_t *v, int d)
 			}
 		}
 	} else if (json_is_array(v)) {
-		json_array_foreach(v, i, x)
-		{
+		json_array_foreach (v, i, x) {
 			if (json_is_object(x) || json_is_array(x)) {
 				c = patch_depth_at(x, d + 1);
 				if (c > m)
@@ -171,8 +277,7 @@ int patch_has_string(const json_t *arr, const char *k)
 	size_t i;
 	json_t *x;
 
-	json_array_foreach(arr, i, x)
-	{
+	json_array_foreach (arr, i, x) {
 		if (json_is_string(x) && !strcmp(json_string_value(x), k))
 			return 1;
 	}
@@ -227,8 +332,7 @@ int patch_vec_from(struct patch_smp *s, struct patch_vec *a, const json_t *arr)
 	size_t i;
 	json_t *x;
 
-	json_array_foreach(arr, i, x)
-	{
+	json_array_foreach (arr, i, x) {
 		if (patch_vec_push(s, a, json_incref(x)) < 0)
 			return -ENOMEM;
 	}
@@ -264,25 +368,8 @@ long patch_vec_find(const struct patch_vec *a, const json_t *x)
 	return -1;
 }
 
-void patch_vec_remove_matching(struct patch_vec *a, const char *mk, const json_t *val)
-{
-	size_t j = 0;
-
-	for (size_t i = 0; i < a->n; i++) {
-		json_t *kv = json_object_get(a->v[i], mk);
-
-		if (kv && json_equal(kv, (json_t *)val)) {
-			json_decref(a->v[i]);
-			continue;
-		}
-		a->v[j] = a->v[i];
-		a->r[j++] = a->r[i];
-	}
-	a->n = j;
-}
-
 int patch_find_map(struct patch_smp *s, const struct patch_vec *a, const char *mk,
-		   const json_t *val, long *idx)
+                   const json_t *val, long *idx)
 {
 	*idx = -1;
 	for (size_t i = 0; i < a->n; i++) {
@@ -299,8 +386,7 @@ int patch_find_map(struct patch_smp *s, const struct patch_vec *a, const char *m
 	return 0;
 }
 
-int patch_key_equal(struct patch_smp *s, const json_t *l, const json_t *r, const char *mk,
-		    int *eq)
+int patch_key_equal(struct patch_smp *s, const json_t *l, const json_t *r, const char *mk, int *eq)
 {
 	json_t *lv, *rv;
 
@@ -323,7 +409,7 @@ int patch_key_equal(struct patch_smp *s, const json_t *l, const json_t *r, const
 }
 
 int patch_elem_kind(struct patch_smp *s, const struct patch_vec *a, const struct patch_vec *b,
-		    enum patch_kind *out)
+                    enum patch_kind *out)
 {
 	const struct patch_vec *lists[2] = {a, b};
 	int have = 0;
@@ -334,14 +420,21 @@ int patch_elem_kind(struct patch_smp *s, const struct patch_vec *a, const struct
 
 			if (!have) {
 				if (k == PATCH_K_SLICE)
-					return patch_smp_fail(s, "lists of lists are not supported");
+					return patch_smp_fail(s,
+					                      "lists of lists are not supported");
 				if (k == PATCH_K_NIL)
 					return patch_smp_fail(s, "list element types are not "
-								 "identical: a list holds null");
+					                         "identical: a list holds null");
 				*out = k;
 				have = 1;
 			} else if (k != *out) {
-				return patch_smp_fail(s, "list element types are not identical");
+				json_t *la = patch_vec_array(a), *lb = patch_vec_array(b);
+				int rc = patch_smp_fail_json2(
+				    s, "list element types are not identical: [%s %s]", la, lb);
+
+				json_decref(la);
+				json_decref(lb);
+				return rc;
 			}
 		}
 	}
@@ -350,29 +443,31 @@ int patch_elem_kind(struct patch_smp *s, const struct patch_vec *a, const struct
 	return 0;
 }
 
-void patch_dedup(struct patch_vec *a)
+size_t patch_dedup(struct patch_vec *a)
 {
 	long len = (long)a->n - 1;
 
-	/* Upstream's in-place algorithm: a duplicate is overwritten by the last
-	 * element, which changes the order that the later sort starts from. */
+	/* Upstream's algorithm: a duplicate is overwritten by the last element,
+	 * which changes the order that the later sort starts from. */
 	for (long i = 0; i < len; i++) {
 		for (long j = i + 1; j <= len; j++) {
 			if (json_equal(a->v[i], a->v[j])) {
-				json_decref(a->v[j]);
-				a->v[j] = a->v[len];
+				json_t *old = a->v[j];
+
+				/* j may equal len: take the new reference first. */
+				a->v[j] = json_incref(a->v[len]);
+				json_decref(old);
 				a->r[j] = a->r[len];
 				len--;
 				j--;
 			}
 		}
 	}
-	a->n = (size_t)(len + 1);
+	return (size_t)(len + 1);
 }
 
-int patch_partition(struct patch_smp *s, const struct patch_vec *merged,
-		    const struct patch_vec *by, const char *mk, struct patch_vec *in,
-		    struct patch_vec *out)
+int patch_partition(struct patch_smp *s, const struct patch_vec *merged, const struct patch_vec *by,
+                    const char *mk, struct patch_vec *in, struct patch_vec *out)
 {
 	for (size_t i = 0; i < merged->n; i++) {
 		json_t *v = merged->v[i], *kv;
@@ -412,7 +507,7 @@ static const json_t *patch_order_val(const json_t *x, const char *mk, enum patch
 
 /* index(): position of item in order, comparing as getValFn does. */
 static long patch_index(const struct patch_vec *order, const json_t *item, const char *mk,
-			enum patch_kind kind)
+                        enum patch_kind kind)
 {
 	const json_t *want = patch_order_val(item, mk, kind);
 
@@ -564,7 +659,7 @@ static void patch_stable_sort(struct patch_vec *a)
 
 /* normalizeSliceOrder: sorts a in place by order; deletions go last. */
 static int patch_sort_by(struct patch_smp *s, struct patch_vec *a, const struct patch_vec *order,
-			 const char *mk, enum patch_kind kind)
+                         const char *mk, enum patch_kind kind)
 {
 	size_t keep = 0, ndel = 0;
 	json_t **del = NULL;
@@ -577,7 +672,7 @@ static int patch_sort_by(struct patch_smp *s, struct patch_vec *a, const struct 
 			for (size_t i = 0; i < lists[l]->n; i++) {
 				if (!json_is_object(lists[l]->v[i]))
 					return patch_smp_fail_type(s, "map[string]interface {}",
-								   lists[l]->v[i]);
+					                           lists[l]->v[i]);
 				if (!json_object_get(lists[l]->v[i], key))
 					return patch_smp_fail_nokey(s, lists[l]->v[i], key);
 			}
@@ -610,9 +705,9 @@ static int patch_sort_by(struct patch_smp *s, struct patch_vec *a, const struct 
 }
 
 int patch_normalize(struct patch_smp *s, struct patch_vec *patch_items,
-		    struct patch_vec *server_only, const struct patch_vec *patch_order,
-		    const struct patch_vec *server_order, const char *mk, enum patch_kind kind,
-		    struct patch_vec *out)
+                    struct patch_vec *server_only, const struct patch_vec *patch_order,
+                    const struct patch_vec *server_order, const char *mk, enum patch_kind kind,
+                    struct patch_vec *out)
 {
 	size_t i = 0, j = 0;
 	int rc;

@@ -12,6 +12,7 @@
 struct patch_smp {
 	char *err;
 	size_t errlen;
+	json_t *later; /* values copied from the patch whose nulls go at the end */
 };
 
 /* The Go dynamic types of decoded JSON; "same type" decides merge vs replace. */
@@ -31,7 +32,10 @@ struct patch_vec {
 	long *r;
 	size_t n, cap;
 };
-#define PATCH_VEC_INIT {NULL, NULL, 0, 0}
+#define PATCH_VEC_INIT                                                                             \
+	{                                                                                          \
+		NULL, NULL, 0, 0                                                                   \
+	}
 
 /* Error helpers: format into s->err and return -EINVAL (-ENOMEM for nomem). */
 int patch_smp_fail(struct patch_smp *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -61,23 +65,23 @@ int patch_vec_copy(struct patch_smp *s, struct patch_vec *dst, const struct patc
 json_t *patch_vec_array(const struct patch_vec *a);
 /* Index of the first element json_equal to x, or -1. */
 long patch_vec_find(const struct patch_vec *a, const json_t *x);
-/* deleteMatchingEntries: drops every map whose [mk] equals val. */
-void patch_vec_remove_matching(struct patch_vec *a, const char *mk, const json_t *val);
 /* findMapInSliceBasedOnKeyValue: *idx is -1 when absent; non-maps are errors. */
 int patch_find_map(struct patch_smp *s, const struct patch_vec *a, const char *mk,
-		   const json_t *val, long *idx);
+                   const json_t *val, long *idx);
 /* mergeKeyValueEqual (mk NULL compares the values themselves). */
-int patch_key_equal(struct patch_smp *s, const json_t *l, const json_t *r, const char *mk,
-		    int *eq);
+int patch_key_equal(struct patch_smp *s, const json_t *l, const json_t *r, const char *mk, int *eq);
 /* sliceElementType over two lists. */
 int patch_elem_kind(struct patch_smp *s, const struct patch_vec *a, const struct patch_vec *b,
-		    enum patch_kind *out);
-/* deduplicateScalars, including the order it leaves behind. */
-void patch_dedup(struct patch_vec *a);
+                    enum patch_kind *out);
+/*
+ * deduplicateScalars in place: returns the deduplicated length L; a->v[0..L)
+ * is upstream's result and the whole of a->v is what the backing array holds
+ * afterwards (which Go's append aliasing can make the live list's order).
+ */
+size_t patch_dedup(struct patch_vec *a);
 /* partition{Primitives,Maps}ByPresentInList (mk NULL for primitives). */
-int patch_partition(struct patch_smp *s, const struct patch_vec *merged,
-		    const struct patch_vec *by, const char *mk, struct patch_vec *in,
-		    struct patch_vec *out);
+int patch_partition(struct patch_smp *s, const struct patch_vec *merged, const struct patch_vec *by,
+                    const char *mk, struct patch_vec *in, struct patch_vec *out);
 /*
  * normalizeElementOrder: sorts patch_items by patch_order and server_only by
  * server_order (sort.SliceStable, replayed exactly because upstream's
@@ -85,8 +89,8 @@ int patch_partition(struct patch_smp *s, const struct patch_vec *merged,
  * (mergeSortedSlice). Appends the result to *out; may reorder its inputs.
  */
 int patch_normalize(struct patch_smp *s, struct patch_vec *patch_items,
-		    struct patch_vec *server_only, const struct patch_vec *patch_order,
-		    const struct patch_vec *server_order, const char *mk, enum patch_kind kind,
-		    struct patch_vec *out);
+                    struct patch_vec *server_only, const struct patch_vec *patch_order,
+                    const struct patch_vec *server_order, const char *mk, enum patch_kind kind,
+                    struct patch_vec *out);
 
 #endif

@@ -27,8 +27,8 @@ struct yj_frame {
 	size_t nodes0; /* node count before this node, to size its anchor */
 	json_t *key;   /* pending key (a JSON string), when have_key */
 	int have_key;
-	int merge;         /* the pending key is "<<" */
-	yaml_mark_t mark;  /* where the node starts, for messages */
+	int merge;        /* the pending key is "<<" */
+	yaml_mark_t mark; /* where the node starts, for messages */
 };
 
 struct yj {
@@ -46,7 +46,7 @@ struct yj {
 };
 
 __attribute__((format(printf, 3, 4))) static int yj_fail(struct yj *y, const yaml_mark_t *m,
-							  const char *fmt, ...)
+                                                         const char *fmt, ...)
 {
 	char msg[256];
 	va_list ap;
@@ -57,7 +57,7 @@ __attribute__((format(printf, 3, 4))) static int yj_fail(struct yj *y, const yam
 	if (y->err && y->errlen) {
 		if (m)
 			snprintf(y->err, y->errlen, "line %zu:%zu: %s", m->line + 1, m->column + 1,
-				 msg);
+			         msg);
 		else
 			snprintf(y->err, y->errlen, "%s", msg);
 	}
@@ -86,6 +86,45 @@ static json_t *yj_string(struct yj *y, const char *s, size_t n, const yaml_mark_
 	return v;
 }
 
+/*
+ * A float as it comes out of Go's json.Marshal and back through the
+ * apiserver's decoder: whole numbers under 1e21 are written as digits (the
+ * shortest that round-trip, then zeros) and read back as int64 when those
+ * digits fit; anything else stays a float.
+ */
+static json_t *yj_go_number(double d)
+{
+	char e[40], digits[24], text[48];
+	int p, exp, nd = 0, len = 0;
+	long long i;
+	char *end;
+
+	if (d != floor(d) || fabs(d) >= 1e21)
+		return json_real(d);
+	if (d == 0)
+		return json_integer(0);
+	for (p = 1; p < 17; p++) {
+		snprintf(e, sizeof(e), "%.*e", p - 1, d);
+		if (strtod(e, NULL) == d)
+			break;
+	}
+	snprintf(e, sizeof(e), "%.*e", p - 1, d);
+	exp = atoi(strchr(e, 'e') + 1);
+	for (const char *c = e; *c && *c != 'e'; c++)
+		if (*c >= '0' && *c <= '9')
+			digits[nd++] = *c;
+	if (d < 0)
+		text[len++] = '-';
+	for (int k = 0; k <= exp; k++)
+		text[len++] = k < nd ? digits[k] : '0';
+	text[len] = '\0';
+	errno = 0;
+	i = strtoll(text, &end, 10);
+	if (errno == ERANGE)
+		return json_real(d);
+	return json_integer(i);
+}
+
 static json_t *yj_scalar_json(struct yj *y, const struct yaml_scalar *sc, const yaml_mark_t *m)
 {
 	json_t *v = NULL;
@@ -102,15 +141,12 @@ static json_t *yj_scalar_json(struct yj *y, const struct yaml_scalar *sc, const 
 	case YAML_SC_BIG:
 		if (!isfinite(sc->d)) {
 			yj_fail(y, m, "unsupported value: %s (JSON has no NaN or infinity)",
-				isnan(sc->d) ? "NaN" : sc->d > 0 ? "+Inf" : "-Inf");
+			        isnan(sc->d) ? "NaN"
+			        : sc->d > 0  ? "+Inf"
+			                     : "-Inf");
 			return NULL;
 		}
-		/* Go writes whole floats without a fraction; the API reads integers. */
-		if (sc->d == floor(sc->d) && sc->d >= -9223372036854775808.0 &&
-		    sc->d < 9223372036854775808.0)
-			v = json_integer((json_int_t)sc->d);
-		else
-			v = json_real(sc->d);
+		v = yj_go_number(sc->d);
 		break;
 	case YAML_SC_STR:
 		return yj_string(y, sc->s, sc->len, m);
@@ -140,7 +176,7 @@ static json_t *yj_scalar_key(struct yj *y, const struct yaml_scalar *sc, const y
 		break;
 	default:
 		yj_fail(y, m, "unsupported map key: %s",
-			sc->t == YAML_SC_NULL ? "null" : "integer out of range");
+		        sc->t == YAML_SC_NULL ? "null" : "integer out of range");
 		return NULL;
 	}
 	k = json_string(b);
@@ -216,7 +252,7 @@ static int yj_register(struct yj *y, const char *anchor, json_t *v, size_t size)
  * empty_doc marks an implicit empty scalar, which may end the stream.
  */
 static int yj_place(struct yj *y, json_t *v, const struct yaml_scalar *sc, int merge_key,
-		    int empty_doc, const yaml_mark_t *m)
+                    int empty_doc, const yaml_mark_t *m)
 {
 	struct yj_frame *f;
 	int rc = 0;
@@ -252,7 +288,7 @@ static int yj_place(struct yj *y, json_t *v, const struct yaml_scalar *sc, int m
 		rc = yj_merge(y, f->node, v, m);
 		json_decref(v);
 	} else if (json_object_setn_new(f->node, json_string_value(f->key),
-					json_string_length(f->key), v) < 0) {
+	                                json_string_length(f->key), v) < 0) {
 		rc = yj_nomem(y);
 	}
 	json_decref(f->key);
@@ -261,10 +297,21 @@ static int yj_place(struct yj *y, json_t *v, const struct yaml_scalar *sc, int m
 	return rc;
 }
 
-static int yj_tag_ok(const char *tag, const char *want)
+/* go-yaml ignores the tag of a collection; we still refuse non-core ones. */
+static int yj_tag_ok(const char *tag)
 {
-	return !tag || !strcmp(tag, "!") || (!strncmp(tag, YAML_SC_TAG, strlen(YAML_SC_TAG)) &&
-					     !strcmp(tag + strlen(YAML_SC_TAG), want));
+	static const char *const core[] = {"map",  "seq",  "str",       "int", "float",
+	                                   "bool", "null", "timestamp", NULL};
+	size_t n = strlen(YAML_SC_TAG);
+
+	if (!tag || !strcmp(tag, "!"))
+		return 1;
+	if (strncmp(tag, YAML_SC_TAG, n))
+		return 0;
+	for (int i = 0; core[i]; i++)
+		if (!strcmp(tag + n, core[i]))
+			return 1;
+	return 0;
 }
 
 /* Explicit tags resolve as go-yaml's resolve(tag, in) does, then must agree. */
@@ -285,24 +332,24 @@ static int yj_resolve_tagged(struct yj *y, const yaml_event_t *ev, struct yaml_s
 		/* Stays a string, as go-yaml hands timestamps to interface{} values. */
 		if (sc->len < 5 || !(val[0] >= '0' && val[0] <= '9') || val[4] != '-')
 			return yj_fail(y, &ev->start_mark,
-				       "cannot decode !!str `%.*s` as a !!timestamp", len, val);
+			               "cannot decode !!str `%.*s` as a !!timestamp", len, val);
 		return 0;
 	}
 	if (!strcmp(tag, YAML_SC_TAG "merge"))
 		return yj_fail(y, &ev->start_mark, "cannot decode !!str `%.*s` as a !!merge", len,
-			       val);
+		               val);
 	if (strcmp(tag, YAML_SC_TAG "int") && strcmp(tag, YAML_SC_TAG "float") &&
 	    strcmp(tag, YAML_SC_TAG "bool") && strcmp(tag, YAML_SC_TAG "null"))
 		return yj_fail(y, &ev->start_mark, "unsupported tag %s", tag);
 	want = tag + strlen(YAML_SC_TAG);
 	yaml_sc_resolve_plain(sc->s, sc->len, sc);
-	if (!strcmp(want, "float") && (sc->t == YAML_SC_INT || sc->t == YAML_SC_BIG)) {
-		if (sc->t == YAML_SC_INT)
-			sc->d = (double)sc->i;
+	/* Only int64 values convert: go-yaml's float conversion skips uint64. */
+	if (!strcmp(want, "float") && sc->t == YAML_SC_INT) {
+		sc->d = (double)sc->i;
 		sc->t = YAML_SC_FLOAT;
 	} else if (strcmp(yaml_sc_type_tag(sc->t) + 2, want)) {
 		return yj_fail(y, &ev->start_mark, "cannot decode %s `%.*s` as a !!%s",
-			       yaml_sc_type_tag(sc->t), len, val, want);
+		               yaml_sc_type_tag(sc->t), len, val, want);
 	}
 	return 0;
 }
@@ -326,15 +373,20 @@ static int yj_on_scalar(struct yj *y, const yaml_event_t *ev)
 	sc.len = len;
 	/* isMerge(): a "<<" key, plain or tagged !!merge, is a merge, not a key. */
 	merge_key = key_pos && yaml_sc_is(val, len, "<<") &&
-		    ((!tag && ev->data.scalar.plain_implicit) ||
-		     (tag && !strcmp(tag, YAML_SC_TAG "merge")));
+	            (ev->data.scalar.plain_implicit || (tag && !strcmp(tag, YAML_SC_TAG "merge")));
 	if (!merge_key) {
 		rc = yj_resolve_tagged(y, ev, &sc);
 		if (rc < 0)
 			return rc;
 	}
 	y->nodes++;
-	v = merge_key ? json_string("<<") : yj_scalar_json(y, &sc, m);
+	/* A key becomes a string at once: .inf is a fine key, a bad value. */
+	if (merge_key)
+		v = json_string("<<");
+	else if (key_pos)
+		v = yj_scalar_key(y, &sc, m);
+	else
+		v = yj_scalar_json(y, &sc, m);
 	if (!v)
 		return y->nomem || merge_key ? yj_nomem(y) : -EINVAL;
 	rc = yj_register(y, anchor, v, 1);
@@ -342,19 +394,19 @@ static int yj_on_scalar(struct yj *y, const yaml_event_t *ev)
 		json_decref(v);
 		return rc;
 	}
-	return yj_place(y, v, merge_key ? NULL : &sc, merge_key,
-			!tag && !anchor && ev->data.scalar.plain_implicit && len == 0, m);
+	return yj_place(y, v, merge_key || key_pos ? NULL : &sc, merge_key,
+	                !tag && !anchor && ev->data.scalar.plain_implicit && len == 0, m);
 }
 
 static int yj_on_start(struct yj *y, const yaml_event_t *ev, int is_map)
 {
-	const char *tag = (const char *)(is_map ? ev->data.mapping_start.tag
-						: ev->data.sequence_start.tag);
-	const char *anchor = (const char *)(is_map ? ev->data.mapping_start.anchor
-						   : ev->data.sequence_start.anchor);
+	const char *tag =
+	    (const char *)(is_map ? ev->data.mapping_start.tag : ev->data.sequence_start.tag);
+	const char *anchor =
+	    (const char *)(is_map ? ev->data.mapping_start.anchor : ev->data.sequence_start.anchor);
 	struct yj_frame *f;
 
-	if (!yj_tag_ok(tag, is_map ? "map" : "seq"))
+	if (!yj_tag_ok(tag))
 		return yj_fail(y, &ev->start_mark, "unsupported tag %s", tag);
 	if (y->depth >= YAML_MAX_DEPTH)
 		return yj_fail(y, &ev->start_mark, "nesting deeper than %d levels", YAML_MAX_DEPTH);
@@ -366,8 +418,11 @@ static int yj_on_start(struct yj *y, const yaml_event_t *ev, int is_map)
 	if (!f->node)
 		return yj_nomem(y);
 	if (anchor) {
+		/* go-yaml binds the name when the node opens: an alias inside it
+		 * refers to the unfinished node, which is an error. */
 		f->anchor = strdup(anchor);
-		if (!f->anchor) {
+		if (!f->anchor || json_object_set_new(y->sizes, anchor, json_integer(-1)) < 0) {
+			free(f->anchor);
 			json_decref(f->node);
 			return yj_nomem(y);
 		}
@@ -397,12 +452,14 @@ static int yj_on_alias(struct yj *y, const yaml_event_t *ev)
 	json_t *v = json_object_get(y->anchors, name);
 	size_t size;
 
-	if (!v)
+	if (!v && !json_object_get(y->sizes, name))
 		return yj_fail(y, &ev->start_mark, "unknown anchor '%s' referenced", name);
+	if (json_integer_value(json_object_get(y->sizes, name)) < 0)
+		return yj_fail(y, &ev->start_mark, "anchor '%s' value contains itself", name);
 	size = (size_t)json_integer_value(json_object_get(y->sizes, name));
 	if (size > YAML_MAX_ALIAS_NODES - y->expanded)
 		return yj_fail(y, &ev->start_mark, "aliases expand to more than %d nodes",
-			       YAML_MAX_ALIAS_NODES);
+		               YAML_MAX_ALIAS_NODES);
 	y->expanded += size;
 	y->nodes += size;
 	v = json_deep_copy(v);
@@ -494,4 +551,3 @@ json_t *yaml_to_json(const char *data, size_t len, char *err, size_t errlen)
 	}
 	return y.root ? y.root : json_null();
 }
-

@@ -17,7 +17,13 @@
  * YAML 1.1 core ones (!!str !!int !!float !!bool !!null !!map !!seq
  * !!timestamp !!merge and the non-specific "!"), keys that are mappings,
  * sequences or null, NaN and infinities (JSON has none), and a second
- * non-empty document are errors.
+ * non-empty document are errors (go-yaml would take unknown tags as strings
+ * and ignore later documents).
+ *
+ * Differential tests against sigs.k8s.io/yaml agree except where libyaml's
+ * scanner and go-yaml's differ (go-yaml accepts "[a:]" and reads "[!!str,7]"
+ * as one tag) and for integers past int64, which come out as floats here
+ * (jansson has no uint64; the apiserver re-reads them as float64 anyway).
  */
 #ifndef SVCNET_LIB_YAML_H
 #define SVCNET_LIB_YAML_H
@@ -28,7 +34,7 @@
 
 #include "lib/buf.h"
 
-#define YAML_MAX_DEPTH 100
+#define YAML_MAX_DEPTH       100
 #define YAML_MAX_ALIAS_NODES 100000
 
 /*

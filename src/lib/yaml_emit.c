@@ -24,7 +24,7 @@ static int yj_emit(yaml_emitter_t *e, yaml_event_t *ev, int ok)
 		return -ENOMEM;
 	if (!yaml_emitter_emit(e, ev))
 		return e->error == YAML_MEMORY_ERROR || e->error == YAML_WRITER_ERROR ? -ENOMEM
-										     : -EINVAL;
+		                                                                      : -EINVAL;
 	return 0;
 }
 
@@ -39,9 +39,9 @@ static int yj_emit_str(yaml_emitter_t *e, const char *s, size_t n, int is_string
 		style = YAML_DOUBLE_QUOTED_SCALAR_STYLE;
 	else if (is_string && memchr(s, '\n', n))
 		style = YAML_LITERAL_SCALAR_STYLE;
-	return yj_emit(e, &ev,
-		       yaml_scalar_event_initialize(&ev, NULL, NULL, (yaml_char_t *)s, (int)n, 1, 1,
-						    style));
+	return yj_emit(
+	    e, &ev,
+	    yaml_scalar_event_initialize(&ev, NULL, NULL, (yaml_char_t *)s, (int)n, 1, 1, style));
 }
 
 struct yj_key {
@@ -75,21 +75,20 @@ static int yj_emit_node(yaml_emitter_t *e, const json_t *v, int depth)
 
 		if (!keys)
 			return -ENOMEM;
-		json_object_foreach((json_t *)v, k, c)
-		{
+		json_object_foreach ((json_t *)v, k, c) {
 			keys[i].s = k;
 			keys[i++].n = json_object_iter_key_len(json_object_key_to_iter(k));
 		}
 		qsort(keys, n, sizeof(*keys), yj_cmp_keys);
 		rc = yj_emit(e, &ev,
-			     yaml_mapping_start_event_initialize(
-				     &ev, NULL, NULL, 1,
-				     n ? YAML_BLOCK_MAPPING_STYLE : YAML_FLOW_MAPPING_STYLE));
+		             yaml_mapping_start_event_initialize(&ev, NULL, NULL, 1,
+		                                                 n ? YAML_BLOCK_MAPPING_STYLE
+		                                                   : YAML_FLOW_MAPPING_STYLE));
 		for (i = 0; i < n && rc == 0; i++) {
 			rc = yj_emit_str(e, keys[i].s, keys[i].n, 1);
 			if (rc == 0)
 				rc = yj_emit_node(e, json_object_getn(v, keys[i].s, keys[i].n),
-						  depth + 1);
+				                  depth + 1);
 		}
 		free(keys);
 		if (rc == 0)
@@ -100,9 +99,9 @@ static int yj_emit_node(yaml_emitter_t *e, const json_t *v, int depth)
 		size_t n = json_array_size(v);
 
 		rc = yj_emit(e, &ev,
-			     yaml_sequence_start_event_initialize(
-				     &ev, NULL, NULL, 1,
-				     n ? YAML_BLOCK_SEQUENCE_STYLE : YAML_FLOW_SEQUENCE_STYLE));
+		             yaml_sequence_start_event_initialize(&ev, NULL, NULL, 1,
+		                                                  n ? YAML_BLOCK_SEQUENCE_STYLE
+		                                                    : YAML_FLOW_SEQUENCE_STYLE));
 		for (size_t i = 0; i < n && rc == 0; i++)
 			rc = yj_emit_node(e, json_array_get(v, i), depth + 1);
 		if (rc == 0)
@@ -149,7 +148,8 @@ int yaml_from_json(const json_t *v, buf *out)
 	yaml_emitter_set_width(&e, -1);
 	rc = yj_emit(&e, &ev, yaml_stream_start_event_initialize(&ev, YAML_UTF8_ENCODING));
 	if (rc == 0)
-		rc = yj_emit(&e, &ev, yaml_document_start_event_initialize(&ev, NULL, NULL, NULL, 1));
+		rc = yj_emit(&e, &ev,
+		             yaml_document_start_event_initialize(&ev, NULL, NULL, NULL, 1));
 	if (rc == 0)
 		rc = yj_emit_node(&e, v, 0);
 	if (rc == 0)

@@ -25,10 +25,10 @@ static int yj_any(const char *s, size_t n, const char *const *lits)
 	return 0;
 }
 
-static const char *const yj_true[] = {"y",  "Y",    "yes",  "Yes", "YES", "true",
-				      "True", "TRUE", "on", "On",  "ON",  NULL};
+static const char *const yj_true[] = {"y",    "Y",    "yes", "Yes", "YES", "true",
+                                      "True", "TRUE", "on",  "On",  "ON",  NULL};
 static const char *const yj_false[] = {"n",     "N",     "no",  "No",  "NO",  "false",
-				       "False", "FALSE", "off", "Off", "OFF", NULL};
+                                       "False", "FALSE", "off", "Off", "OFF", NULL};
 static const char *const yj_null[] = {"", "~", "null", "Null", "NULL", NULL};
 static const char *const yj_nan[] = {".nan", ".NaN", ".NAN", NULL};
 static const char *const yj_pinf[] = {".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF", NULL};
@@ -109,32 +109,6 @@ static int yj_parse_int(const char *s, long long *out)
 	return 0;
 }
 
-/* big.Int SetString(s, 0) for an unsigned literal that overflowed, as a double. */
-static int yj_parse_big(const char *s, double *out)
-{
-	size_t n = strlen(s);
-	unsigned base = 10;
-	double v = 0;
-
-	if (s[0] == '0' && n >= 2) {
-		char c = (char)(s[1] | 0x20);
-
-		base = c == 'b' ? 2 : c == 'o' ? 8 : c == 'x' ? 16 : 8;
-		s += base == 8 && c != 'o' ? 1 : 2;
-	}
-	if (!*s)
-		return -1;
-	for (; *s; s++) {
-		int d = yj_digit(*s);
-
-		if (d >= (int)base)
-			return -1;
-		v = v * base + d;
-	}
-	*out = v;
-	return 0;
-}
-
 /* ^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$ */
 static int yj_float_syntax(const char *s)
 {
@@ -185,7 +159,6 @@ static void yj_resolve_number(const char *in, size_t n, struct yaml_scalar *o)
 	char stack[64], *plain = n < sizeof(stack) ? stack : malloc(n + 1);
 	size_t k = 0;
 	uint64_t u;
-	int urc;
 
 	if (!plain)
 		return; /* stays a string; only a huge scalar can get here */
@@ -197,13 +170,13 @@ static void yj_resolve_number(const char *in, size_t n, struct yaml_scalar *o)
 		/* not a number */
 	} else if (yj_parse_int(plain, &o->i) == 0) {
 		o->t = YAML_SC_INT;
-	} else if ((urc = yj_parse_uint(plain, &u)) == 0) {
+	} else if (yj_parse_uint(plain, &u) == 0) {
 		o->t = YAML_SC_BIG;
 		o->d = (double)u;
 	} else if (yj_float_syntax(plain) && yj_strtod(plain, &o->d) == 0) {
+		/* Past uint64, decimal digits still make a float; hex and
+		 * friends stay strings, as in yaml.v2 2.4.0. */
 		o->t = YAML_SC_FLOAT;
-	} else if (urc == -ERANGE && yj_parse_big(plain, &o->d) == 0) {
-		o->t = YAML_SC_BIG;
 	}
 	if (plain != stack)
 		free(plain);
@@ -239,7 +212,8 @@ void yaml_sc_resolve_plain(const char *s, size_t n, struct yaml_scalar *o)
 
 const char *yaml_sc_type_tag(enum yaml_sc_type t)
 {
-	static const char *const names[] = {"!!null", "!!bool", "!!int", "!!float", "!!int", "!!str"};
+	static const char *const names[] = {"!!null",  "!!bool", "!!int",
+	                                    "!!float", "!!int",  "!!str"};
 
 	return names[t];
 }
@@ -349,4 +323,3 @@ int yaml_sc_needs_quotes(const char *s, size_t n)
 		return 1;
 	return yj_base60(s);
 }
-

@@ -46,6 +46,15 @@ static struct oa_gv oa_gvs[] = {
 static char *oa_index;
 static size_t oa_index_len;
 
+/* json_dumps() allocates with jansson's allocator: free with its free. */
+static void oa_free(void *p)
+{
+	json_free_t fr = NULL;
+
+	json_get_alloc_funcs(NULL, &fr);
+	(fr ? fr : free)(p);
+}
+
 /* Steals v; -1 when v is NULL or the insertion fails. */
 static int oset(json_t *o, const char *key, json_t *v)
 {
@@ -63,8 +72,7 @@ static int collect_refs(json_t *node, json_t *all, json_t *out)
 	size_t i;
 
 	if (json_is_array(node)) {
-		json_array_foreach(node, i, v)
-		{
+		json_array_foreach (node, i, v) {
 			if (collect_refs(v, all, out))
 				return -1;
 		}
@@ -72,8 +80,7 @@ static int collect_refs(json_t *node, json_t *all, json_t *out)
 	}
 	if (!json_is_object(node))
 		return 0;
-	json_object_foreach(node, key, v)
-	{
+	json_object_foreach (node, key, v) {
 		if (!strcmp(key, "$ref") && json_is_string(v)) {
 			const char *ref = json_string_value(v), *name;
 			json_t *schema;
@@ -126,7 +133,7 @@ static int build_gv(struct oa_gv *gv, json_t *all)
 	if (!text)
 		return -ENOMEM;
 	if (hash_hex(text, strlen(text), gv->hash)) {
-		free(text);
+		oa_free(text);
 		return -ENOMEM;
 	}
 	gv->doc = text;
@@ -167,12 +174,12 @@ fail:
 void openapi_cleanup(void)
 {
 	for (size_t i = 0; i < OA_NGV; i++) {
-		free(oa_gvs[i].doc);
+		oa_free(oa_gvs[i].doc);
 		oa_gvs[i].doc = NULL;
 		oa_gvs[i].len = 0;
 		oa_gvs[i].hash[0] = '\0';
 	}
-	free(oa_index);
+	oa_free(oa_index);
 	oa_index = NULL;
 	oa_index_len = 0;
 }

@@ -370,7 +370,11 @@ static int add_path(json_t *paths, const struct oa_ctx *c, const char *path, jso
 {
 	json_t *item = json_object();
 
-	if (!item || oset(item, "parameters", params)) {
+	if (!item) {
+		json_decref(params);
+		return -1;
+	}
+	if (oset(item, "parameters", params)) {
 		json_decref(item);
 		return -1;
 	}

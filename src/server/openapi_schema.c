@@ -54,13 +54,13 @@ static json_t *ref_plain(const char *name)
 /* allOf wrapper, as used when a reference needs siblings. */
 static json_t *ref_wrapped(const char *name)
 {
-	json_t *o = json_object(), *all = json_array();
+	json_t *all = json_array();
 
-	if (!o || !all || aappend(all, ref_plain(name)) || oset(o, "allOf", all)) {
-		json_decref(o);
+	if (!all || aappend(all, ref_plain(name))) {
+		json_decref(all);
 		return NULL;
 	}
-	return o;
+	return json_pack("{s:o}", "allOf", all);
 }
 
 /* An element of an array or map: struct types carry "default": {} like the real

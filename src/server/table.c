@@ -247,8 +247,7 @@ json_t *table_build(enum api_kind_id kind, json_t *items, enum table_include inc
 	if (continue_token && *continue_token &&
 	    json_object_set_new(meta, "continue", json_string(continue_token)))
 		goto fail;
-	json_array_foreach(items, i, obj)
-	{
+	json_array_foreach (items, i, obj) {
 		json_t *row;
 
 		if (!json_is_object(obj))
@@ -545,8 +544,7 @@ int table_format_labels(json_t *map, buf *out)
 	keys = malloc(n * sizeof(*keys));
 	if (!keys)
 		return -ENOMEM;
-	json_object_foreach(map, k, v)
-	{
+	json_object_foreach (map, k, v) {
 		if (i < n)
 			keys[i++] = k;
 	}

@@ -45,8 +45,7 @@ static int lb_addresses(json_t *ingress, buf *out)
 	v = malloc(n * sizeof(*v));
 	if (!v)
 		return -ENOMEM;
-	json_array_foreach(ingress, i, e)
-	{
+	json_array_foreach (ingress, i, e) {
 		const char *s = *table_str(e, "ip") ? table_str(e, "ip") : table_str(e, "hostname");
 
 		if (*s)
@@ -67,8 +66,7 @@ static int join_strings(json_t *arr, buf *out)
 	json_t *s;
 	int rc = 0;
 
-	json_array_foreach(arr, i, s)
-	{
+	json_array_foreach (arr, i, s) {
 		if (json_is_string(s) && !rc)
 			rc = buf_printf(out, "%s%s", out->len ? "," : "", json_string_value(s));
 	}
@@ -113,8 +111,7 @@ int table_row_service(json_t *svc, time_t now, json_t *cells, json_t *row)
 		cip = "<none>";
 
 	rc = service_external_ip(svc, type, &ext);
-	json_array_foreach(table_get(svc, "spec.ports"), i, p)
-	{
+	json_array_foreach (table_get(svc, "spec.ports"), i, p) {
 		const char *proto = *table_str(p, "protocol") ? table_str(p, "protocol") : "TCP";
 
 		if (rc)
@@ -172,8 +169,7 @@ int table_row_endpoints(json_t *ep, time_t now, json_t *cells, json_t *row)
 
 	if (!json_is_array(subsets) || !json_array_size(subsets))
 		rc = buf_puts(&out, "<none>");
-	json_array_foreach(subsets, i, ss)
-	{
+	json_array_foreach (subsets, i, ss) {
 		json_t *addrs = json_object_get(ss, "addresses"),
 		       *ports = json_object_get(ss, "ports");
 		size_t naddr = json_is_array(addrs) ? json_array_size(addrs) : 0;
@@ -209,8 +205,7 @@ static int node_roles(json_t *labels, buf *out)
 	json_t *v;
 	int rc = 0;
 
-	json_object_foreach(labels, k, v)
-	{
+	json_object_foreach (labels, k, v) {
 		const char *role = NULL;
 
 		if (!strncmp(k, "node-role.kubernetes.io/", 24) && k[24])
@@ -235,8 +230,7 @@ static const char *node_address(json_t *node, const char *type)
 	size_t i;
 	json_t *a;
 
-	json_array_foreach(table_get(node, "status.addresses"), i, a)
-	{
+	json_array_foreach (table_get(node, "status.addresses"), i, a) {
 		if (!strcmp(table_str(a, "type"), type))
 			return table_str(a, "address");
 	}
@@ -257,8 +251,7 @@ int table_row_node(json_t *node, time_t now, json_t *cells, json_t *row)
 	int rc;
 
 	/* The last Ready condition wins, as with printNode's condition map. */
-	json_array_foreach(table_get(node, "status.conditions"), i, c)
-	{
+	json_array_foreach (table_get(node, "status.conditions"), i, c) {
 		if (!strcmp(table_str(c, "type"), "Ready"))
 			status = !strcmp(table_str(c, "status"), "True") ? "Ready" : "NotReady";
 	}
@@ -386,8 +379,7 @@ int table_row_endpointslice(json_t *es, time_t now, json_t *cells, json_t *row)
 	size_t i, j;
 	json_t *p, *e, *a;
 
-	json_array_foreach(json_object_get(es, "ports"), i, p)
-	{
+	json_array_foreach (json_object_get(es, "ports"), i, p) {
 		if (shown < LIST_MAX && !rc) {
 			json_t *num = json_object_get(p, "port"),
 			       *name = json_object_get(p, "name");
@@ -408,10 +400,8 @@ int table_row_endpointslice(json_t *es, time_t now, json_t *cells, json_t *row)
 	}
 	rc = rc ? rc : finish_list(&ports, more, count);
 	count = shown = more = 0;
-	json_array_foreach(json_object_get(es, "endpoints"), i, e)
-	{
-		json_array_foreach(json_object_get(e, "addresses"), j, a)
-		{
+	json_array_foreach (json_object_get(es, "endpoints"), i, e) {
+		json_array_foreach (json_object_get(e, "addresses"), j, a) {
 			if (shown < LIST_MAX && json_is_string(a) && !rc) {
 				rc = buf_printf(&eps, "%s%s", shown ? "," : "",
 				                json_string_value(a));
@@ -442,8 +432,7 @@ int table_row_ingress(json_t *ing, time_t now, json_t *cells, json_t *row)
 	size_t i, listed = 0;
 	int more = 0, rc = 0;
 
-	json_array_foreach(rules, i, r)
-	{
+	json_array_foreach (rules, i, r) {
 		if (listed == LIST_MAX)
 			more = 1;
 		if (!more && *table_str(r, "host") && !rc) {

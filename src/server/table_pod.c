@@ -35,8 +35,7 @@ static json_t *find_named(json_t *arr, const char *name)
 	size_t i;
 	json_t *v;
 
-	json_array_foreach(arr, i, v)
-	{
+	json_array_foreach (arr, i, v) {
 		if (!strcmp(table_str(v, "name"), name))
 			return v;
 	}
@@ -56,8 +55,7 @@ static int condition_true(json_t *conds, const char *type)
 	size_t i;
 	json_t *c;
 
-	json_array_foreach(conds, i, c)
-	{
+	json_array_foreach (conds, i, c) {
 		if (!strcmp(table_str(c, "type"), type))
 			return !strcmp(table_str(c, "status"), "True");
 	}
@@ -91,8 +89,7 @@ static int init_status(json_t *pod, char *reason, size_t rlen, long long *ready,
 	size_t i, n_init = json_is_array(spec_init) ? json_array_size(spec_init) : 0;
 	json_t *cs;
 
-	json_array_foreach(statuses, i, cs)
-	{
+	json_array_foreach (statuses, i, cs) {
 		json_t *term = table_get(cs, "state.terminated");
 		json_t *wait = table_get(cs, "state.waiting");
 		int sidecar = restartable(spec_init, table_str(cs, "name"));
@@ -175,10 +172,8 @@ static int wide_cells(json_t *pod, json_t *cells)
 		json_t *conds = table_get(pod, "status.conditions"), *g, *c;
 		size_t i, j, ok = 0;
 
-		json_array_foreach(gates, i, g)
-		{
-			json_array_foreach(conds, j, c)
-			{
+		json_array_foreach (gates, i, g) {
+			json_array_foreach (conds, j, c) {
 				if (!strcmp(table_str(c, "type"), table_str(g, "conditionType"))) {
 					ok += !strcmp(table_str(c, "status"), "True");
 					break;
@@ -209,8 +204,7 @@ int table_row_pod(json_t *pod, time_t now, json_t *cells, json_t *row)
 	            : 0;
 	snprintf(reason, sizeof(reason), "%s",
 	         *table_str(pod, "status.reason") ? table_str(pod, "status.reason") : phase);
-	json_array_foreach(conds, i, c)
-	{
+	json_array_foreach (conds, i, c) {
 		if (!strcmp(table_str(c, "type"), "PodScheduled") &&
 		    !strcmp(table_str(c, "reason"), "SchedulingGated"))
 			snprintf(reason, sizeof(reason), "SchedulingGated");
@@ -218,8 +212,7 @@ int table_row_pod(json_t *pod, time_t now, json_t *cells, json_t *row)
 	rc = row_conditions(row, phase);
 	if (rc)
 		return rc;
-	json_array_foreach(spec_init, i, c)
-	{
+	json_array_foreach (spec_init, i, c) {
 		if (!strcmp(table_str(c, "restartPolicy"), "Always"))
 			total++;
 	}

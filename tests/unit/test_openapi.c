@@ -8,10 +8,11 @@
 #include <jansson.h>
 #include <openssl/evp.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const char *const oa_test_gvs[] = {"api/v1", "apis/discovery.k8s.io/v1",
-					  "apis/networking.k8s.io/v1"};
+                                          "apis/networking.k8s.io/v1"};
 
 static json_t *load_doc(const char *gv)
 {
@@ -42,11 +43,11 @@ static int dangling_refs(json_t *node, json_t *schemas)
 	int bad = 0;
 
 	if (json_is_array(node)) {
-		json_array_foreach(node, i, v) bad += dangling_refs(v, schemas);
+		json_array_foreach (node, i, v)
+			bad += dangling_refs(v, schemas);
 		return bad;
 	}
-	json_object_foreach(node, k, v)
-	{
+	json_object_foreach (node, k, v) {
 		if (!strcmp(k, "$ref")) {
 			const char *ref = json_string_value(v);
 
@@ -105,7 +106,7 @@ UNIT_TEST(openapi_index_lists_gvs_with_matching_hashes)
 		CHECK(hash);
 		CHECK_INT(strlen(hash), 128);
 		url = json_string_value(
-			json_object_get(json_object_get(paths, oa_test_gvs[i]), "serverRelativeURL"));
+		    json_object_get(json_object_get(paths, oa_test_gvs[i]), "serverRelativeURL"));
 		snprintf(want, sizeof(want), "/openapi/v3/%s?hash=%s", oa_test_gvs[i], hash);
 		CHECK_STR(url, want);
 		CHECK_INT(openapi_v3_doc_ref(oa_test_gvs[i], &data, &len), 0);
@@ -178,8 +179,7 @@ UNIT_TEST(openapi_every_patch_supports_field_validation)
 		const char *path;
 
 		CHECK(doc);
-		json_object_foreach(json_object_get(doc, "paths"), path, item)
-		{
+		json_object_foreach (json_object_get(doc, "paths"), path, item) {
 			json_t *op = json_object_get(item, "patch"), *p, *gvk, *content;
 			const struct api_resource *r;
 			char av[128];
@@ -188,22 +188,22 @@ UNIT_TEST(openapi_every_patch_supports_field_validation)
 
 			if (!op)
 				continue;
-			json_array_foreach(json_object_get(op, "parameters"), i, p)
-			{
+			json_array_foreach (json_object_get(op, "parameters"), i, p) {
 				if (!strcmp(json_string_value(json_object_get(p, "name")),
-					    "fieldValidation"))
+				            "fieldValidation"))
 					fv = 1;
 			}
 			CHECK(fv);
 			gvk = json_object_get(op, "x-kubernetes-group-version-kind");
 			CHECK(json_is_object(gvk));
 			CHECK_STR(json_string_value(json_object_get(op, "x-kubernetes-action")),
-				  "patch");
+			          "patch");
 			snprintf(av, sizeof(av), "%s%s%s",
-				 json_string_value(json_object_get(gvk, "group")),
-				 *json_string_value(json_object_get(gvk, "group")) ? "/" : "",
-				 json_string_value(json_object_get(gvk, "version")));
-			r = api_resource_by_kind(av, json_string_value(json_object_get(gvk, "kind")));
+			         json_string_value(json_object_get(gvk, "group")),
+			         *json_string_value(json_object_get(gvk, "group")) ? "/" : "",
+			         json_string_value(json_object_get(gvk, "version")));
+			r = api_resource_by_kind(av,
+			                         json_string_value(json_object_get(gvk, "kind")));
 			CHECK(r);
 			seen[r->id]++;
 			content = json_object_get(json_object_get(op, "requestBody"), "content");
@@ -232,7 +232,7 @@ UNIT_TEST(openapi_paths_match_resource_table)
 		snprintf(base, sizeof(base), "/%s", gv);
 		if (r->namespaced)
 			snprintf(path, sizeof(path), "%s/namespaces/{namespace}/%s/{name}", base,
-				 r->plural);
+			         r->plural);
 		else
 			snprintf(path, sizeof(path), "%s/%s/{name}", base, r->plural);
 		item = json_object_get(paths, path);
@@ -240,7 +240,8 @@ UNIT_TEST(openapi_paths_match_resource_table)
 		CHECK(json_object_get(item, "get") && json_object_get(item, "put") &&
 		      json_object_get(item, "delete"));
 		/* name (and namespace) are path-level parameters, as kube-apiserver has */
-		CHECK_INT(json_array_size(json_object_get(item, "parameters")), r->namespaced ? 3 : 2);
+		CHECK_INT(json_array_size(json_object_get(item, "parameters")),
+		          r->namespaced ? 3 : 2);
 		strcat(path, "/status");
 		CHECK(!!json_object_get(paths, path) == !!r->has_status);
 
@@ -249,10 +250,9 @@ UNIT_TEST(openapi_paths_match_resource_table)
 		op = json_object_get(json_object_get(paths, path), "get");
 		CHECK(op);
 		CHECK_STR(json_string_value(json_object_get(op, "x-kubernetes-action")), "list");
-		json_array_foreach(json_object_get(op, "parameters"), i, p)
-		{
-			label_sel += !strcmp(json_string_value(json_object_get(p, "name")),
-					     "labelSelector");
+		json_array_foreach (json_object_get(op, "parameters"), i, p) {
+			label_sel +=
+			    !strcmp(json_string_value(json_object_get(p, "name")), "labelSelector");
 		}
 		CHECK_INT(label_sel, 1);
 		CHECK(json_object_get(json_object_get(paths, path), "post"));
@@ -261,7 +261,7 @@ UNIT_TEST(openapi_paths_match_resource_table)
 			op = json_object_get(json_object_get(paths, path), "get");
 			CHECK(op);
 			CHECK(strstr(json_string_value(json_object_get(op, "operationId")),
-				     "ForAllNamespaces"));
+			             "ForAllNamespaces"));
 		}
 		json_decref(doc);
 	}
@@ -278,15 +278,15 @@ UNIT_TEST(openapi_kinds_carry_gvk_extension)
 		schemas = json_object_get(json_object_get(doc, "components"), "schemas");
 		for (int list = 0; list < 2; list++) {
 			snprintf(name, sizeof(name), "io.k8s.api.%s.%s.%s%s", r->openapi_pkg,
-				 r->version, r->kind, list ? "List" : "");
+			         r->version, r->kind, list ? "List" : "");
 			g = json_array_get(json_object_get(json_object_get(schemas, name),
-							   "x-kubernetes-group-version-kind"),
-					   0);
+			                                   "x-kubernetes-group-version-kind"),
+			                   0);
 			CHECK(g);
 			CHECK_STR(json_string_value(json_object_get(g, "group")), r->group);
 			CHECK_STR(json_string_value(json_object_get(g, "version")), r->version);
 			CHECK(!strncmp(json_string_value(json_object_get(g, "kind")), r->kind,
-				       strlen(r->kind)));
+			               strlen(r->kind)));
 		}
 		json_decref(doc);
 	}
@@ -302,8 +302,10 @@ UNIT_TEST(openapi_service_ports_patch_metadata)
 	spec = field_of(schemas, svc, "spec", 0);
 	CHECK(spec);
 	ports = json_object_get(json_object_get(spec, "properties"), "ports");
-	CHECK_STR(json_string_value(json_object_get(ports, "x-kubernetes-patch-merge-key")), "port");
-	CHECK_STR(json_string_value(json_object_get(ports, "x-kubernetes-patch-strategy")), "merge");
+	CHECK_STR(json_string_value(json_object_get(ports, "x-kubernetes-patch-merge-key")),
+	          "port");
+	CHECK_STR(json_string_value(json_object_get(ports, "x-kubernetes-patch-strategy")),
+	          "merge");
 	CHECK_STR(json_string_value(json_object_get(ports, "x-kubernetes-list-type")), "map");
 	keys = json_object_get(ports, "x-kubernetes-list-map-keys");
 	CHECK_INT(json_array_size(keys), 2);
@@ -312,25 +314,25 @@ UNIT_TEST(openapi_service_ports_patch_metadata)
 	port = field_of(schemas, spec, "ports", 1);
 	CHECK(port);
 	CHECK_STR(json_string_value(json_object_get(
-			  json_object_get(json_object_get(port, "properties"), "protocol"), "default")),
-		  "TCP");
+	              json_object_get(json_object_get(port, "properties"), "protocol"), "default")),
+	          "TCP");
 	CHECK_STR(json_string_value(json_object_get(
-			  resolve(schemas, json_object_get(json_object_get(port, "properties"),
-							   "targetPort")),
-			  "format")),
-		  "int-or-string");
+	              resolve(schemas,
+	                      json_object_get(json_object_get(port, "properties"), "targetPort")),
+	              "format")),
+	          "int-or-string");
 	/* selector is replaced as a whole */
 	CHECK_STR(json_string_value(json_object_get(
-			  json_object_get(json_object_get(spec, "properties"), "selector"),
-			  "x-kubernetes-map-type")),
-		  "atomic");
+	              json_object_get(json_object_get(spec, "properties"), "selector"),
+	              "x-kubernetes-map-type")),
+	          "atomic");
 	json_decref(doc);
 }
 
 static const char *ext_of(json_t *schemas, json_t *type, const char *field, const char *ext)
 {
 	return json_string_value(
-		json_object_get(json_object_get(json_object_get(type, "properties"), field), ext));
+	    json_object_get(json_object_get(json_object_get(type, "properties"), field), ext));
 }
 
 UNIT_TEST(openapi_pod_and_meta_patch_strategies)
@@ -344,23 +346,24 @@ UNIT_TEST(openapi_pod_and_meta_patch_strategies)
 	CHECK(spec);
 	CHECK_STR(ext_of(schemas, spec, "containers", "x-kubernetes-patch-merge-key"), "name");
 	CHECK_STR(ext_of(schemas, spec, "volumes", "x-kubernetes-patch-strategy"),
-		  "merge,retainKeys");
+	          "merge,retainKeys");
 	CHECK_STR(ext_of(schemas, spec, "tolerations", "x-kubernetes-list-type"), "atomic");
 	ctr = field_of(schemas, spec, "containers", 1);
 	CHECK(ctr);
 	CHECK_STR(ext_of(schemas, ctr, "ports", "x-kubernetes-patch-merge-key"), "containerPort");
 	CHECK_STR(ext_of(schemas, ctr, "env", "x-kubernetes-patch-merge-key"), "name");
 	CHECK_STR(ext_of(schemas, ctr, "volumeMounts", "x-kubernetes-patch-merge-key"),
-		  "mountPath");
+	          "mountPath");
 	/* unmodelled areas stay open for validation and explain */
-	CHECK(json_is_true(json_object_get(
-		json_object_get(json_object_get(ctr, "properties"), "securityContext"),
-		"x-kubernetes-preserve-unknown-fields")));
+	CHECK(json_is_true(
+	    json_object_get(json_object_get(json_object_get(ctr, "properties"), "securityContext"),
+	                    "x-kubernetes-preserve-unknown-fields")));
 	meta = field_of(schemas, pod, "metadata", 0);
 	CHECK(meta);
 	CHECK_STR(ext_of(schemas, meta, "ownerReferences", "x-kubernetes-patch-merge-key"), "uid");
 	CHECK_STR(ext_of(schemas, meta, "finalizers", "x-kubernetes-list-type"), "set");
-	node_spec = field_of(schemas, json_object_get(schemas, "io.k8s.api.core.v1.Node"), "spec", 0);
+	node_spec =
+	    field_of(schemas, json_object_get(schemas, "io.k8s.api.core.v1.Node"), "spec", 0);
 	CHECK_STR(ext_of(schemas, node_spec, "podCIDRs", "x-kubernetes-patch-strategy"), "merge");
 	json_decref(doc);
 }
@@ -387,10 +390,8 @@ UNIT_TEST(openapi_operations_are_tagged)
 		int ops = 0;
 
 		CHECK(doc);
-		json_object_foreach(json_object_get(doc, "paths"), path, item)
-		{
-			json_object_foreach(item, method, op)
-			{
+		json_object_foreach (json_object_get(doc, "paths"), path, item) {
+			json_object_foreach (item, method, op) {
 				if (!strcmp(method, "parameters"))
 					continue;
 				ops++;
@@ -399,11 +400,56 @@ UNIT_TEST(openapi_operations_are_tagged)
 				/* only the group-version root has no kind */
 				if (path[strlen(path) - 1] != '/') {
 					CHECK(json_object_get(op, "x-kubernetes-action"));
-					CHECK(json_object_get(op, "x-kubernetes-group-version-kind"));
+					CHECK(
+					    json_object_get(op, "x-kubernetes-group-version-kind"));
 				}
 			}
 		}
 		CHECK(ops > 10);
 		json_decref(doc);
 	}
+}
+
+static long oa_alloc_n, oa_fail_at = -1;
+
+static void *oa_failing_malloc(size_t n)
+{
+	if (oa_alloc_n++ == oa_fail_at)
+		return NULL;
+	return malloc(n);
+}
+
+/* A failed allocation anywhere in the build is reported, leaks nothing (the
+ * leak checkers see to that) and leaves the next attempt free to succeed. */
+UNIT_TEST(openapi_survives_allocation_failures)
+{
+	long total, step, bad = 0, failed = 0;
+
+	openapi_cleanup();
+	oa_alloc_n = 0;
+	oa_fail_at = -1;
+	json_set_alloc_funcs(oa_failing_malloc, free);
+	if (openapi_init() != 0)
+		bad++;
+	total = oa_alloc_n;
+	openapi_cleanup();
+	step = total / 60 + 1;
+	for (long k = 0; k < total; k += step) {
+		int rc;
+
+		oa_alloc_n = 0;
+		oa_fail_at = k;
+		rc = openapi_init();
+		if (rc != 0 && rc != -ENOMEM)
+			bad++;
+		failed += rc != 0;
+		openapi_cleanup();
+	}
+	oa_fail_at = -1;
+	json_set_alloc_funcs(malloc, free);
+	CHECK_INT(bad, 0);
+	CHECK(total > 1000);
+	CHECK(failed > 50);
+	CHECK_INT(openapi_init(), 0);
+	CHECK(openapi_v3_hash("api/v1"));
 }
