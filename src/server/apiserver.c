@@ -43,6 +43,8 @@ static void as_before_sleep(ev_loop *l, void *data)
 	struct apiserver *as = data;
 	int rc;
 
+	if (ns_ctrl_pending(as))
+		ns_ctrl_run(as);
 	for (int round = 0; round < 8; round++) {
 		if (!epslice_ctrl_pending(as->eps) && !sched_ctrl_pending(as->sched))
 			break;
@@ -155,6 +157,34 @@ static int as_bootstrap(struct apiserver *as)
 	return store_commit(as->st);
 }
 
+/* Graceful deletions in progress survive a restart: their deadlines come back. */
+static void as_rebuild_terminating(struct apiserver *as)
+{
+	store_val **vals;
+	char **keys;
+	size_t n;
+
+	if (store_list(as->st, "/pods/", &vals, &keys, &n) < 0)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		json_t *p = rest_load(vals[i]);
+		json_t *md = json_object_get(p, "metadata");
+		const char *ts = json_string_value(json_object_get(md, "deletionTimestamp"));
+		struct tm tm = {0};
+		uint64_t *deadline;
+
+		if (ts && strptime(ts, "%Y-%m-%dT%H:%M:%SZ", &tm) &&
+		    (deadline = malloc(sizeof(*deadline)))) {
+			*deadline = (uint64_t)timegm(&tm);
+			if (dict_set(as->terminating_pods, keys[i], deadline, NULL) < 0)
+				free(deadline);
+		}
+		json_decref(p);
+	}
+	free(vals);
+	free(keys);
+}
+
 /* Pods whose grace period ended without the node confirming go now. */
 static long long as_pod_sweep(ev_loop *l, ev_timer *t, void *data)
 {
@@ -186,9 +216,12 @@ static long long as_lb_retry(ev_loop *l, ev_timer *t, void *data)
 {
 	struct apiserver *as = data;
 
+	if (dict_size(as->ns_terminating))
+		as->ns_kick = 1;
+
 	if (dict_size(as->lb_pending))
 		registry_lb_retry(as);
-	return 2000;
+	return 1000;
 }
 
 static long long as_compact(ev_loop *l, ev_timer *t, void *data)
@@ -327,6 +360,7 @@ static void as_free(struct apiserver *as)
 	lbipam_free(as->lb);
 	dict_free(as->terminating_pods, free);
 	dict_free(as->lb_pending, NULL);
+	dict_free(as->ns_terminating, NULL);
 	if (as->tls)
 		SSL_CTX_free(as->tls);
 	pki_free(&as->pki);
@@ -353,7 +387,8 @@ int apiserver_run(struct apiserver_config *cfg)
 	as.loop = ev_loop_new();
 	as.terminating_pods = dict_new();
 	as.lb_pending = dict_new();
-	if (!as.loop || !as.terminating_pods || !as.lb_pending) {
+	as.ns_terminating = dict_new();
+	if (!as.loop || !as.terminating_pods || !as.lb_pending || !as.ns_terminating) {
 		rc = -ENOMEM;
 		goto out;
 	}
@@ -376,6 +411,8 @@ int apiserver_run(struct apiserver_config *cfg)
 		log_error("server", "bootstrap failed: %s", strerror(-rc));
 		goto out;
 	}
+	as_rebuild_terminating(&as);
+	ns_ctrl_rebuild(&as);
 	as.eps = epslice_ctrl_new(&as);
 	as.sched = sched_ctrl_new(&as);
 	if (!as.eps || !as.sched) {
@@ -406,7 +443,7 @@ int apiserver_run(struct apiserver_config *cfg)
 		ev_add(as.loop, sfd, EV_READ, as_signal, NULL);
 	ev_set_before_sleep(as.loop, as_before_sleep, &as);
 	ev_timer_add(as.loop, 1000, as_pod_sweep, &as);
-	ev_timer_add(as.loop, 2000, as_lb_retry, &as);
+	ev_timer_add(as.loop, 1000, as_lb_retry, &as);
 	ev_timer_add(as.loop, (long long)cfg->compact_interval_s * 1000, as_compact, &as);
 	log_info("server", "listening on %s (store revision %lld, started in %llu ms)",
 		 as.server_url, (long long)store_rev(as.st),

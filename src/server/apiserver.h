@@ -55,8 +55,10 @@ struct apiserver {
 	lbipam *lb;
 	struct epslice_ctrl *eps;
 	struct sched_ctrl *sched;
-	dict *terminating_pods; /* key -> deadline (ms since epoch, boxed) */
+	dict *terminating_pods; /* key -> deadline (uint64_t seconds since the epoch) */
 	dict *lb_pending;       /* service keys waiting for an LB IP */
+	dict *ns_terminating;   /* names of namespaces being emptied */
+	int ns_kick;            /* run the namespace controller before the next commit */
 	char server_url[128];
 	int stopping;
 };

@@ -18,4 +18,13 @@ void sched_ctrl_free(struct sched_ctrl *s);
 int sched_ctrl_pending(const struct sched_ctrl *s);
 void sched_ctrl_run(struct sched_ctrl *s);
 
+/* Namespaces being deleted: their contents go (honouring finalizers and
+ * graceful pod deletion), then the namespace itself (ctrl_ns.c). */
+void ns_ctrl_mark(struct apiserver *as, const char *name);
+int ns_ctrl_pending(const struct apiserver *as);
+void ns_ctrl_run(struct apiserver *as);
+void ns_ctrl_rebuild(struct apiserver *as);
+/* 1 when namespace ns exists and is terminating. */
+int ns_ctrl_terminating(struct apiserver *as, const char *ns);
+
 #endif

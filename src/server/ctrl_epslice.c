@@ -242,6 +242,16 @@ static int ctrl_apply(struct apiserver *as, const char *ns, json_t *action)
 		static const char alnum[] = "bcdfghjklmnpqrstvwxz2456789";
 		size_t n;
 
+		if (!prefix || !prefix[0]) {
+			const char *svc = json_string_value(json_object_get(
+				json_object_get(md, "labels"), EPSLICE_LABEL_SERVICE_NAME));
+			char p[300];
+
+			snprintf(p, sizeof(p), "%.250s-", svc ? svc : "slice");
+			json_object_set_new(md, "generateName", json_string(p));
+			prefix = json_string_value(json_object_get(md, "generateName"));
+		}
+
 		/* A taken random name is retried: generateName semantics. */
 		for (int attempt = 0; attempt < 8; attempt++) {
 			n = (size_t)snprintf(gen, sizeof(gen) - 6, "%.200s", prefix ? prefix : "");
@@ -267,7 +277,8 @@ static int ctrl_apply(struct apiserver *as, const char *ns, json_t *action)
 		store_val *cur = store_get(as->st, key);
 		json_t *have = cur ? rest_load(cur) : NULL;
 		json_t *hmd = json_object_get(have, "metadata");
-		static const char *const keep[] = {"uid", "creationTimestamp", "generation"};
+		static const char *const keep[] = {"uid", "creationTimestamp", "generation",
+						   "generateName"};
 
 		for (size_t i = 0; i < sizeof(keep) / sizeof(keep[0]); i++)
 			if (json_object_get(hmd, keep[i]))

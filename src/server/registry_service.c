@@ -192,6 +192,14 @@ static int svc_families(struct reg_ctx *x, json_t *spec, const json_t *cips, int
 	}
 	if (!nf)
 		fams[nf++] = as->svc_cidr[0].addr.family;
+	/* Headless without selector: the user supplies endpoints of any family,
+	 * and no IP is allocated, so upstream allows both families anywhere. */
+	if (headless && !json_object_size(json_object_get(spec, "selector"))) {
+		if (strcmp(policy, "SingleStack") != 0 && nf == 1)
+			fams[nf++] = fams[0] == AF_INET ? AF_INET6 : AF_INET;
+		*policy_out = policy;
+		return nf;
+	}
 	for (int k = 0; k < nf; k++) {
 		if (svc_family_idx(as, fams[k]) < 0) {
 			snprintf(field, sizeof(field), "spec.ipFamilies[%d]", k);
@@ -619,6 +627,20 @@ void registry_service_carry_over(const json_t *old, json_t *svc)
 		    json_object_get(ospec, "clusterIPs") &&
 		    !strcmp(svc_str(spec, "clusterIP"), svc_str(ospec, "clusterIP")))
 			json_object_set(spec, "clusterIPs", json_object_get(ospec, "clusterIPs"));
+	}
+	/* normalizeClusterIPs: an old client changed clusterIP alone; the plural
+	 * follows, so validation reports the change itself. */
+	if (json_equal(json_object_get(spec, "clusterIPs"), json_object_get(ospec, "clusterIPs")) &&
+	    !json_equal(json_object_get(spec, "clusterIP"), json_object_get(ospec, "clusterIP")) &&
+	    json_array_size(json_object_get(ospec, "clusterIPs"))) {
+		if (!svc_str(spec, "clusterIP")[0]) {
+			json_object_del(spec, "clusterIPs");
+		} else {
+			json_t *ips = json_deep_copy(json_object_get(spec, "clusterIPs"));
+
+			json_array_set(ips, 0, json_object_get(spec, "clusterIP"));
+			json_object_set_new(spec, "clusterIPs", ips);
+		}
 	}
 	ports = json_object_get(spec, "ports");
 	oports = json_object_get(ospec, "ports");

@@ -24,7 +24,9 @@ int rest_param_bool(const struct rest_req *r, const char *key)
 {
 	const char *v = rest_param(r, key);
 
-	return v && (!strcmp(v, "1") || !strcmp(v, "true"));
+	/* Go's strconv.ParseBool, which kube-apiserver uses: the Python client sends "True". */
+	return v && (!strcmp(v, "1") || !strcmp(v, "t") || !strcmp(v, "T") || !strcmp(v, "true") ||
+		     !strcmp(v, "True") || !strcmp(v, "TRUE"));
 }
 
 int rest_key_for(const struct api_resource *res, const char *ns, const char *name, char *out,

@@ -25,7 +25,8 @@ struct rest_req {
 	char name[256];
 	const char *subresource; /* "status", or NULL */
 	int has_name;
-	int quiet; /* internal use: errors are not answered */
+	int quiet;          /* internal use: errors are not answered */
+	int table_response; /* the answer is a meta.k8s.io Table */
 };
 
 /* Responses. */
@@ -72,6 +73,20 @@ int rest_selectors(struct rest_req *r, struct sel **ls, struct sel **fs);
 int rest_matches(const struct api_resource *res, const struct sel *ls, const struct sel *fs,
 		 const json_t *obj);
 int rest_list_prefix(const struct rest_req *r, char *out, size_t outlen);
+
+/* Server-side printing (kubectl get): Accept asks for a Table. */
+int rest_wants_table(const struct rest_req *r);
+int rest_include_object(const struct rest_req *r);
+
+/* Deleting one object with the options of a DELETE (rest_delete.c). */
+struct rest_delopts {
+	long long grace; /* -1: not given */
+	const char *uid;
+	const char *rv;
+	int dry_run;
+};
+int rest_delete_one(struct rest_req *r, const char *key, const char *name,
+		    const struct rest_delopts *o, store_val **out);
 
 /* Helpers. */
 json_t *rest_load(const store_val *v);

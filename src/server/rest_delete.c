@@ -18,14 +18,9 @@
 #include "api/selector.h"
 #include "lib/log.h"
 #include "server/registry.h"
+#include "server/ctrl.h"
 #include "server/rest.h"
 
-struct rest_delopts {
-	long long grace; /* -1: not given */
-	const char *uid;
-	const char *rv;
-	int dry_run;
-};
 
 static const char *rest_s(const json_t *o, const char *k)
 {
@@ -104,41 +99,13 @@ static int rest_protected_namespace(const char *name)
 	       !strcmp(name, "kube-public");
 }
 
-/* Every namespaced object in ns goes with it. */
-static void rest_delete_namespace_contents(struct apiserver *as, const char *ns)
-{
-	for (int k = 0; k < API_NKINDS; k++) {
-		const struct api_resource *res = &api_resources[k];
-		char prefix[300];
-		store_val **vals;
-		char **keys;
-		size_t n;
-
-		if (!res->namespaced)
-			continue;
-		snprintf(prefix, sizeof(prefix), "/%s/%s/", res->plural, ns);
-		if (store_list(as->st, prefix, &vals, &keys, &n) < 0)
-			continue;
-		/* keys point into the store's table: copy before deleting */
-		for (size_t i = 0; i < n; i++) {
-			char *key = strdup(keys[i]);
-
-			if (key)
-				rest_finalize_delete(as, res, key, 0, NULL);
-			free(key);
-		}
-		free(vals);
-		free(keys);
-	}
-}
-
 /*
  * Deletes the object at key per the options. Returns 0 with *out set (the
  * final or updated state), or an HTTP code with the response already sent
  * when r is given.
  */
-static int rest_delete_one(struct rest_req *r, const char *key, const char *name,
-			   const struct rest_delopts *o, store_val **out)
+int rest_delete_one(struct rest_req *r, const char *key, const char *name,
+		    const struct rest_delopts *o, store_val **out)
 {
 	struct apiserver *as = r->as;
 	store_val *cur = store_get(as->st, key);
@@ -180,7 +147,33 @@ static int rest_delete_one(struct rest_req *r, const char *key, const char *name
 		return 0;
 	}
 	rest_now(now, sizeof(now));
-	if (json_array_size(json_object_get(md, "finalizers")) && r->res->id != API_NAMESPACE) {
+	if (r->res->id == API_NAMESPACE) {
+		/* Terminating: the namespace controller empties it, then it goes. */
+		if (!json_object_get(md, "deletionTimestamp")) {
+			json_t *st = json_object_get(obj, "status");
+
+			json_object_set_new(md, "deletionTimestamp", json_string(now));
+			json_object_set_new(md, "deletionGracePeriodSeconds", json_integer(0));
+			if (!json_is_object(st)) {
+				st = json_object();
+				json_object_set_new(obj, "status", st);
+			}
+			json_object_set_new(st, "phase", json_string("Terminating"));
+			rc = store_put(as->st, key, obj, 0, cur->rev, out);
+			if (rc == 0)
+				ns_ctrl_mark(as, name);
+		} else {
+			*out = cur;
+			rc = 0;
+		}
+		json_decref(obj);
+		if (rc < 0) {
+			rest_internal(r, rc);
+			return 500;
+		}
+		return 0;
+	}
+	if (json_array_size(json_object_get(md, "finalizers"))) {
 		/* Finalizers hold it: mark it and let their owners finish. */
 		if (!json_object_get(md, "deletionTimestamp")) {
 			json_object_set_new(md, "deletionTimestamp", json_string(now));
@@ -239,8 +232,6 @@ static int rest_delete_one(struct rest_req *r, const char *key, const char *name
 		}
 	}
 	json_decref(obj);
-	if (r->res->id == API_NAMESPACE)
-		rest_delete_namespace_contents(as, name);
 	rc = rest_finalize_delete(as, r->res, key, 0, out);
 	if (rc < 0) {
 		rest_internal(r, rc);

@@ -18,22 +18,19 @@ json_t *rest_load(const store_val *v)
 }
 
 /* kubectl asks for server-side printing with "as=Table" in Accept. */
-static int rest_wants_table(const struct rest_req *r)
+int rest_wants_table(const struct rest_req *r)
 {
-	const char *a = http_header_get(r->hr, "Accept");
-
-	return a && strstr(a, "as=Table");
+	return table_negotiate(http_header_get(r->hr, "Accept")) != TABLE_WANT_NONE;
 }
 
-static int rest_include_object(const struct rest_req *r)
+int rest_include_object(const struct rest_req *r)
 {
+	enum table_include inc = TABLE_INCLUDE_METADATA;
 	const char *v = rest_param(r, "includeObject");
 
-	if (v && !strcmp(v, "None"))
-		return TABLE_INCLUDE_NONE;
-	if (v && !strcmp(v, "Object"))
-		return TABLE_INCLUDE_OBJECT;
-	return TABLE_INCLUDE_METADATA;
+	if (v)
+		table_parse_include(v, &inc);
+	return (int)inc;
 }
 
 static void rest_table(struct rest_req *r, json_t *items, int64_t rev, const char *cont)
@@ -42,11 +39,15 @@ static void rest_table(struct rest_req *r, json_t *items, int64_t rev, const cha
 	json_t *t;
 
 	snprintf(rv, sizeof(rv), "%" PRId64, rev);
-	t = table_build(r->res->id, items, rest_include_object(r), rv, cont, time(NULL));
+	t = table_build(r->res->id, items, (enum table_include)rest_include_object(r), rv, cont,
+			time(NULL));
 	if (!t) {
 		rest_internal(r, -ENOMEM);
 		return;
 	}
+	if (table_negotiate(http_header_get(r->hr, "Accept")) == TABLE_WANT_V1BETA1)
+		json_object_set_new(t, "apiVersion", json_string("meta.k8s.io/v1beta1"));
+	r->table_response = 1;
 	rest_json(r, 200, t);
 	json_decref(t);
 }

@@ -6,13 +6,38 @@
 
 #include "api/validate.h"
 #include "lib/log.h"
+#include "lib/yaml.h"
 #include "server/rest.h"
+
+/* Accept: application/yaml first (curl users, `kubectl get --raw` style tools). */
+static int rest_wants_yaml(const struct rest_req *r)
+{
+	const char *a = http_header_get(r->hr, "Accept");
+
+	return a && (!strncmp(a, "application/yaml", 16) || !strncmp(a, "application/x-yaml", 18));
+}
 
 void rest_raw(struct rest_req *r, int code, const char *json, size_t len)
 {
 	if (r->quiet)
 		return;
-	http_respond(r->c, code, "application/json", json, len);
+	if (rest_wants_yaml(r)) {
+		json_t *o = json_loadb(json, len, 0, NULL);
+		buf y = BUF_INIT;
+
+		if (o && yaml_from_json(o, &y) == 0) {
+			http_respond(r->c, code, "application/yaml", y.data, y.len);
+			json_decref(o);
+			buf_free(&y);
+			return;
+		}
+		json_decref(o);
+		buf_free(&y);
+	}
+	http_respond(r->c, code,
+		     r->table_response ? "application/json;as=Table;v=v1;g=meta.k8s.io"
+				       : "application/json",
+		     json, len);
 }
 
 void rest_json(struct rest_req *r, int code, json_t *obj)

@@ -15,10 +15,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "api/selector.h"
 #include "lib/log.h"
 #include "server/rest.h"
+#include "server/table.h"
 
 #define WATCH_BOOKMARK_MS 30000
 
@@ -31,11 +33,39 @@ struct rest_watcher {
 	ev_timer *timeout;
 	ev_timer *bookmark;
 	char apiv[64];
+	int table;       /* kubectl get -w: each object becomes a one-row Table */
+	int include;     /* enum table_include */
+	int sent_columns;
 };
 
 static const char *const watch_types[] = {"ADDED", "MODIFIED", "DELETED"};
 
-static void watch_send(struct rest_watcher *w, const char *type, const char *obj, size_t len)
+/* The object as a Table with one row; column definitions only the first time. */
+static char *watch_as_table(struct rest_watcher *w, const char *obj, size_t len)
+{
+	json_t *o = json_loadb(obj, len, 0, NULL), *items = json_array(), *t;
+	const char *rv = json_string_value(
+		json_object_get(json_object_get(o, "metadata"), "resourceVersion"));
+	char *s = NULL;
+
+	if (o && items && json_array_append_new(items, o) == 0) {
+		o = NULL;
+		t = table_build(w->res->id, items, (enum table_include)w->include, rv, NULL,
+				time(NULL));
+		if (t) {
+			if (w->sent_columns)
+				table_drop_columns(t);
+			w->sent_columns = 1;
+			s = json_dumps(t, JSON_COMPACT | JSON_PRESERVE_ORDER);
+			json_decref(t);
+		}
+	}
+	json_decref(o);
+	json_decref(items);
+	return s;
+}
+
+static void watch_send_raw(struct rest_watcher *w, const char *type, const char *obj, size_t len)
 {
 	buf b = BUF_INIT;
 
@@ -43,6 +73,20 @@ static void watch_send(struct rest_watcher *w, const char *type, const char *obj
 	    buf_append(&b, obj, len) == 0 && buf_puts(&b, "}\n") == 0)
 		http_stream_write(w->c, b.data, b.len);
 	buf_free(&b);
+}
+
+static void watch_send(struct rest_watcher *w, const char *type, const char *obj, size_t len)
+{
+	char *t;
+
+	if (!w->table || !strcmp(type, "BOOKMARK") || !strcmp(type, "ERROR")) {
+		watch_send_raw(w, type, obj, len);
+		return;
+	}
+	t = watch_as_table(w, obj, len);
+	if (t)
+		watch_send_raw(w, type, t, strlen(t));
+	free(t);
 }
 
 static int watch_match(struct rest_watcher *w, const store_val *v)
@@ -170,6 +214,8 @@ void rest_watch(struct rest_req *r)
 	w->c = r->c;
 	w->res = r->res;
 	api_resource_apiversion(r->res, w->apiv, sizeof(w->apiv));
+	w->table = rest_wants_table(r);
+	w->include = rest_include_object(r);
 	if (rest_selectors(r, &w->ls, &w->fs) < 0) {
 		free(w);
 		return;

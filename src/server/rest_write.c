@@ -21,6 +21,7 @@
 #include "api/validate.h"
 #include "lib/log.h"
 #include "lib/yaml.h"
+#include "server/ctrl.h"
 #include "server/registry.h"
 #include "server/rest.h"
 
@@ -294,6 +295,19 @@ void rest_create(struct rest_req *r)
 		rest_not_found(r, &api_resources[API_NAMESPACE], r->ns);
 		goto out;
 	}
+	if (r->res->namespaced && ns_ctrl_terminating(r->as, r->ns)) {
+		char msg[600];
+
+		snprintf(msg, sizeof(msg),
+			 "%s \"%s\" is forbidden: unable to create new content in namespace %s "
+			 "because it is being terminated",
+			 r->res->plural, name, r->ns);
+		rest_status(r, 403, "Forbidden", msg,
+			    json_pack("{s:s,s:s,s:[{s:s,s:s,s:s}]}", "name", name, "kind",
+				      r->res->plural, "causes", "reason", "NamespaceTerminating",
+				      "message", msg, "field", "metadata.namespace"));
+		goto out;
+	}
 	if (rest_key_for(r->res, r->ns, name, key, sizeof(key)) < 0) {
 		rest_errorf(r, 400, "BadRequest", "name too long");
 		goto out;
@@ -352,6 +366,25 @@ static int rest_spec_changed(const json_t *a, const json_t *b)
 			return 1;
 	}
 	return 0;
+}
+
+static int rest_same_object(const json_t *old, json_t *obj)
+{
+	json_t *md = json_object_get(obj, "metadata");
+	json_t *rv = json_object_get(md, "resourceVersion");
+	json_t *orv = json_object_get(json_object_get(old, "metadata"), "resourceVersion");
+	int same;
+
+	if (rv)
+		json_incref(rv);
+	if (orv)
+		json_object_set(md, "resourceVersion", orv);
+	same = json_equal(old, obj);
+	if (rv)
+		json_object_set_new(md, "resourceVersion", rv);
+	else
+		json_object_del(md, "resourceVersion");
+	return same;
 }
 
 /* Kinds for which PUT on a missing object creates it (AllowCreateOnUpdate). */
@@ -442,6 +475,13 @@ static void rest_apply_update(struct rest_req *r, store_val *cur, json_t *obj)
 	if (rest_dry_run(r)) {
 		registry_abort(&x);
 		rest_json(r, 200, obj);
+		goto out;
+	}
+	/* An update that changes nothing writes nothing: same resourceVersion, no
+	 * event (kubectl then says "patched (no change)"). */
+	if (rest_same_object(old, obj)) {
+		registry_abort(&x);
+		rest_raw(r, 200, cur->data, cur->len);
 		goto out;
 	}
 	/* The last finalizer gone from an object being deleted: it goes now. */

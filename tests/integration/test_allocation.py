@@ -83,18 +83,17 @@ def test_headless(server):
     assert s["spec"]["clusterIP"] == "None"
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: headless Service without selector is refused on a "
-                   "single-stack cluster (spec.ipFamilies[1] IPv6 not configured)")
 def test_headless_without_selector(server):
-    # Upstream special-cases headless+selectorless: the policy defaults to
-    # RequireDualStack and the families are the ones the cluster has.
+    # Upstream special-cases headless+selectorless (initIPFamilyFields): the
+    # policy defaults to RequireDualStack, allowed even on a single-stack
+    # cluster, and both families are listed since no IP is allocated.
     name = uniq("hlns")
     st, s = server.request("POST", "/api/v1/namespaces/default/services",
                            svc(name, clusterIP="None"))
     assert st == 201, s
     assert s["spec"]["clusterIPs"] == ["None"]
     assert s["spec"]["ipFamilyPolicy"] == "RequireDualStack"
-    assert s["spec"]["ipFamilies"] == ["IPv4"]
+    assert s["spec"]["ipFamilies"] == ["IPv4", "IPv6"]
 
 
 def test_type_changes(server):

@@ -198,8 +198,6 @@ def test_slices_go_away_with_service(server):
     assert 'endpoints "%s" not found' % name in out.stderr
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: the first EndpointSlice of a Service (created "
-                   "with the Service) has no metadata.generateName; later ones do")
 def test_every_slice_has_generate_name(server):
     app, name = uniq("app"), uniq("gen")
     server.kcreate(svc(name, ((80, "web"),), selector={"app": app}))

@@ -83,8 +83,6 @@ def test_change_cluster_ip(server):
     assert server.get("Service", name)["spec"]["clusterIP"] == ip
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: clusterIP changed alone is not normalized into "
-                   "clusterIPs; error says 'first value must match `clusterIP`'")
 def test_change_cluster_ip_alone(server):
     name = uniq("cip")
     ip = server.create(svc(name))["spec"]["clusterIP"]
@@ -201,7 +199,6 @@ def test_yaml_body(server):
     assert st == 200 and body["metadata"]["labels"] == {"fmt": "yaml2"}, body
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: Accept: application/yaml is answered with JSON")
 def test_yaml_response(server):
     name = uniq("yamlr")
     server.create(svc(name))

@@ -265,8 +265,6 @@ def test_get_watch(server):
         w.wait_line(lambda l: l.startswith(name + " "), what="row for deletion")
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: watch ignores Accept as=Table; kubectl -w "
-                   "rows after the initial list fall back to NAME/AGE columns")
 def test_get_watch_rows_keep_table_columns(server):
     name = uniq("wtab")
     with BgKubectl(server, "get", "svc", "-w") as w:
@@ -383,8 +381,6 @@ def test_patch_types(server):
     assert ports_of(server.kjson("get", "svc", name)) == [("", 8, 9, "TCP")]
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a no-op patch writes a new revision "
-                   "(resourceVersion bumps), so kubectl never says 'patched (no change)'")
 def test_patch_no_change(server):
     name = uniq("nochg")
     o = svc(name)

@@ -173,8 +173,6 @@ def test_namespace_deletion(server):
     assert server.kjson("get", "svc", "-n", ns)["items"] == []
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: namespace deletion is synchronous: no Terminating "
-                   "phase, finalizers and grace periods of its objects are ignored")
 def test_namespace_deletion_honours_finalizers(server):
     ns = uniq("nsfin")
     server.kcreate({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}})

@@ -77,8 +77,6 @@ def test_service_crud(api):
         'services "%s" not found' % name in e.value.body
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: the client sends watch=True; the server only "
-                   "takes watch=true/1 and answers a plain list, so the stream has no events")
 def test_watch_stream(api):
     core = client.CoreV1Api(api)
     lbl = uniq("w")

@@ -126,8 +126,6 @@ def test_allocations_survive(make_server):
     assert o["spec"]["clusterIP"] == freed
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: the graceful-deletion deadlines live only in memory "
-                   "(apiserver terminating_pods); after a restart a terminating pod stays forever")
 def test_graceful_deletion_survives_restart(make_server):
     s = make_server()
     s.create({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"},

@@ -160,8 +160,6 @@ def test_bad_resource_version(server):
     assert st == 400 and body["reason"] == "BadRequest"
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: watch=True (what the Python client sends) is "
-                   "not taken as true; the server answers a plain list")
 def test_watch_param_spellings(server):
     ns = new_ns(server)
     for v in ("true", "1", "True", "t"):
