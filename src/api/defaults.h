@@ -53,7 +53,7 @@ int api_default(enum api_kind_id kind, json_t *obj, const struct api_default_opt
  * Returns 0, or -ENOMEM.
  */
 int api_default_update(enum api_kind_id kind, json_t *obj, const json_t *old,
-		       const struct api_default_opts *o);
+                       const struct api_default_opts *o);
 
 /*
  * Service IP-family initialisation, as kube-apiserver's allocator does it right
@@ -65,7 +65,7 @@ int api_default_update(enum api_kind_id kind, json_t *obj, const json_t *old,
  * Appends causes; returns how many (0: fine, go on allocating), or -ENOMEM.
  * Does nothing for ExternalName services.
  */
-int api_service_init_ip_families(json_t *svc, const json_t *old,
-				 const struct api_default_opts *o, json_t *causes);
+int api_service_init_ip_families(json_t *svc, const json_t *old, const struct api_default_opts *o,
+                                 json_t *causes);
 
 #endif

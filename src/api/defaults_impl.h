@@ -41,7 +41,7 @@ const char *dft_peek(const json_t *obj, const char *key);
 void dft_service(struct dft *d, json_t *svc, const struct api_default_opts *o);
 /* Update-time Service defaults; old is the stored object. */
 void dft_service_update(struct dft *d, json_t *svc, const json_t *old,
-			const struct api_default_opts *o);
+                        const struct api_default_opts *o);
 void dft_pod(struct dft *d, json_t *pod);
 
 #endif

@@ -96,9 +96,8 @@ static void dft_namespace(struct dft *d, json_t *ns)
 	if (spec && dft_unset(spec, "finalizers"))
 		dft_set_new(d, spec, "finalizers", json_array());
 	fins = dft_arr(spec, "finalizers");
-	json_array_foreach (fins, i, f)
-		if (json_is_string(f) && !strcmp(json_string_value(f), "kubernetes"))
-			has = 1;
+	json_array_foreach(fins, i, f) if (json_is_string(f) &&
+	                                   !strcmp(json_string_value(f), "kubernetes")) has = 1;
 	if (fins && !has && json_array_append_new(fins, json_string("kubernetes")) < 0)
 		d->oom = 1;
 	status = dft_obj(d, ns, "status");
@@ -144,17 +143,16 @@ static void dft_secret(struct dft *d, json_t *sec)
 	dft_str(d, sec, "type", "Opaque");
 	if (!json_is_object(sd))
 		return;
-	json_object_foreach (sd, k, v)
-		if (!json_is_string(v))
-			all_strings = 0;
+	json_object_foreach(sd, k, v) if (!json_is_string(v)) all_strings = 0;
 	data = dft_obj(d, sec, "data");
 	/* Wrong types stay for validation to report. */
 	if (!all_strings || !data)
 		return;
 	/* stringData is write-only: folded into data, overriding it, then dropped. */
-	json_object_foreach (sd, k, v) {
-		char *enc = b64_encode((const unsigned char *)json_string_value(v),
-				       json_string_length(v));
+	json_object_foreach(sd, k, v)
+	{
+		char *enc =
+		    b64_encode((const unsigned char *)json_string_value(v), json_string_length(v));
 
 		if (!enc) {
 			d->oom = 1;
@@ -189,9 +187,8 @@ static void dft_endpoints(struct dft *d, json_t *ep)
 	json_t *ss, *p;
 	size_t i, j;
 
-	json_array_foreach (dft_arr(ep, "subsets"), i, ss)
-		json_array_foreach (dft_arr(ss, "ports"), j, p)
-			dft_str(d, p, "protocol", "TCP");
+	json_array_foreach(dft_arr(ep, "subsets"), i, ss)
+	    json_array_foreach(dft_arr(ss, "ports"), j, p) dft_str(d, p, "protocol", "TCP");
 }
 
 static void dft_endpointslice(struct dft *d, json_t *es)
@@ -199,7 +196,8 @@ static void dft_endpointslice(struct dft *d, json_t *es)
 	json_t *p;
 	size_t i;
 
-	json_array_foreach (dft_arr(es, "ports"), i, p) {
+	json_array_foreach(dft_arr(es, "ports"), i, p)
+	{
 		if (json_is_object(p) && dft_unset(p, "name"))
 			dft_set_new(d, p, "name", json_string(""));
 		if (json_is_object(p) && dft_unset(p, "protocol"))
@@ -287,7 +285,7 @@ static void dft_meta_update(struct dft *d, json_t *obj, const json_t *old)
 }
 
 int api_default_update(enum api_kind_id kind, json_t *obj, const json_t *old,
-		       const struct api_default_opts *o)
+                       const struct api_default_opts *o)
 {
 	struct dft d = {0};
 	int r;

@@ -99,7 +99,8 @@ static void dft_ports(struct dft *d, json_t *spec)
 	json_t *p;
 	size_t i;
 
-	json_array_foreach (dft_arr(spec, "ports"), i, p) {
+	json_array_foreach(dft_arr(spec, "ports"), i, p)
+	{
 		const json_t *port = json_object_get(p, "port"), *tp;
 
 		if (!json_is_object(p))
@@ -137,7 +138,7 @@ static void dft_service_static(struct dft *d, json_t *svc, int create)
 		    (json_is_object(cfg) && (!cip || json_is_null(cip))) ||
 		    (json_is_object(cip) && dft_unset(cip, "timeoutSeconds")))
 			dft_set_new(d, spec, "sessionAffinityConfig",
-				    json_pack("{s:{s:i}}", "clientIP", "timeoutSeconds", 10800));
+			            json_pack("{s:{s:i}}", "clientIP", "timeoutSeconds", 10800));
 	}
 	dft_str(d, spec, "type", "ClusterIP");
 	type = dft_peek(spec, "type");
@@ -145,14 +146,16 @@ static void dft_service_static(struct dft *d, json_t *svc, int create)
 	dft_ports(d, spec);
 	if (externally_accessible(svc))
 		dft_str(d, spec, "externalTrafficPolicy", "Cluster");
-	if (!strcmp(type, "NodePort") || !strcmp(type, "LoadBalancer") || !strcmp(type, "ClusterIP"))
+	if (!strcmp(type, "NodePort") || !strcmp(type, "LoadBalancer") ||
+	    !strcmp(type, "ClusterIP"))
 		if (dft_unset(spec, "internalTrafficPolicy"))
 			dft_set_new(d, spec, "internalTrafficPolicy", json_string("Cluster"));
 	if (!strcmp(type, "LoadBalancer")) {
 		dft_bool(d, spec, "allocateLoadBalancerNodePorts", 1);
 		status = json_object_get(svc, "status");
 		lb = json_object_get(status, "loadBalancer");
-		json_array_foreach (dft_arr(lb, "ingress"), i, ing) {
+		json_array_foreach(dft_arr(lb, "ingress"), i, ing)
+		{
 			const char *ip = dft_peek(ing, "ip");
 
 			if (ip && *ip && dft_unset(ing, "ipMode"))
@@ -187,20 +190,24 @@ static void patch_allocated(struct dft *d, json_t *svc, const json_t *old)
 			dft_set_new(d, spec, "clusterIP", json_copy((json_t *)ocip));
 		if (!alen(svc, "clusterIPs") && alen(old, "clusterIPs") &&
 		    (dft_unset(spec, "clusterIPs") || json_is_array(field(svc, "clusterIPs"))))
-			dft_set_new(d, spec, "clusterIPs", json_deep_copy(field(old, "clusterIPs")));
+			dft_set_new(d, spec, "clusterIPs",
+			            json_deep_copy(field(old, "clusterIPs")));
 	}
 	if (needs_node_port(old) && needs_node_port(svc) && json_is_array(ports)) {
 		const json_t *oports = field(old, "ports");
 
-		json_array_foreach (ports, i, p) {
+		json_array_foreach(ports, i, p)
+		{
 			const char *name = dft_peek(p, "name");
 			long long oldval = 0;
 
 			if (!json_is_object(p) || node_port(p) ||
-			    !(dft_unset(p, "nodePort") || json_is_integer(json_object_get(p, "nodePort"))))
+			    !(dft_unset(p, "nodePort") ||
+			      json_is_integer(json_object_get(p, "nodePort"))))
 				continue;
 			/* Old nodePorts by port name; the last port of a name wins. */
-			json_array_foreach (oports, j, op) {
+			json_array_foreach(oports, j, op)
+			{
 				const char *oname = dft_peek(op, "name");
 
 				if (!strcmp(oname ? oname : "", name ? name : ""))
@@ -214,10 +221,8 @@ static void patch_allocated(struct dft *d, json_t *svc, const json_t *old)
 				const json_t *q;
 				size_t k;
 
-				json_array_foreach (ports, k, q)
-					used_new |= node_port(q) == oldval;
-				json_array_foreach (oports, k, q)
-					used_old |= node_port(q) == oldval;
+				json_array_foreach(ports, k, q) used_new |= node_port(q) == oldval;
+				json_array_foreach(oports, k, q) used_old |= node_port(q) == oldval;
 				if (used_new && used_old)
 					continue;
 			}
@@ -278,19 +283,18 @@ static void drop_type_dependent(struct dft *d, json_t *svc, const json_t *old)
 		int superset = 1;
 
 		/* Ports may change, as long as no new nodePort appears. */
-		json_array_foreach (ports, i, p) {
+		json_array_foreach(ports, i, p)
+		{
 			int found = 0;
 
 			if (!node_port(p))
 				continue;
-			json_array_foreach (oports, j, q)
-				found |= node_port(q) == node_port(p);
+			json_array_foreach(oports, j, q) found |= node_port(q) == node_port(p);
 			superset &= found;
 		}
 		if (superset)
-			json_array_foreach (ports, i, p)
-				if (json_is_object(p))
-					json_object_del(p, "nodePort");
+			json_array_foreach(ports, i, p) if (json_is_object(p))
+			    json_object_del(p, "nodePort");
 	}
 	if (needs_hc_node_port(old) && !needs_hc_node_port(svc) &&
 	    vld_same(field(svc, "healthCheckNodePort"), field(old, "healthCheckNodePort")))
@@ -367,7 +371,7 @@ static void append_fam(struct dft *d, json_t *spec, const char *f)
 }
 
 static void svc_init_families(struct dft *d, json_t *svc, const json_t *old,
-			      const struct api_default_opts *o, struct fe_ctx *c)
+                              const struct api_default_opts *o, struct fe_ctx *c)
 {
 	json_t *spec = spec_of(svc), *ips, *fams;
 	const char *pol, *primary = fam_name(o->primary_family);
@@ -384,7 +388,7 @@ static void svc_init_families(struct dft *d, json_t *svc, const json_t *old,
 		if (opol && json_is_string(opol))
 			dft_set_new(d, spec, "ipFamilyPolicy", json_copy((json_t *)opol));
 		else if (!strcmp(sfield(svc, "clusterIP"), "None") &&
-			 !(json_is_object(sel) && json_object_size(sel)))
+		         !(json_is_object(sel) && json_object_size(sel)))
 			dft_set_new(d, spec, "ipFamilyPolicy", json_string("RequireDualStack"));
 		else
 			dft_set_new(d, spec, "ipFamilyPolicy", json_string("SingleStack"));
@@ -406,22 +410,27 @@ static void svc_init_families(struct dft *d, json_t *svc, const json_t *old,
 				json_array_remove(fams, 1);
 		} else {
 			if (json_array_size(ips) && json_array_size(ips) < alen(old, "clusterIPs"))
-				policy_invalid(c, pol,
-					       "must be 'SingleStack' to release the secondary cluster IP");
-			if (json_array_size(fams) && json_array_size(fams) < alen(old, "ipFamilies"))
-				policy_invalid(c, pol,
-					       "must be 'SingleStack' to release the secondary IP family");
+				policy_invalid(
+				    c, pol,
+				    "must be 'SingleStack' to release the secondary cluster IP");
+			if (json_array_size(fams) &&
+			    json_array_size(fams) < alen(old, "ipFamilies"))
+				policy_invalid(
+				    c, pol,
+				    "must be 'SingleStack' to release the secondary IP family");
 		}
 	}
 	if (!strcmp(pol, "SingleStack")) {
 		if (json_array_size(ips) == 2)
-			policy_invalid(c, pol,
-				       "must be 'RequireDualStack' or 'PreferDualStack' when multiple "
-				       "cluster IPs are specified");
+			policy_invalid(
+			    c, pol,
+			    "must be 'RequireDualStack' or 'PreferDualStack' when multiple "
+			    "cluster IPs are specified");
 		if (json_array_size(fams) == 2)
-			policy_invalid(c, pol,
-				       "must be 'RequireDualStack' or 'PreferDualStack' when multiple IP "
-				       "families are specified");
+			policy_invalid(
+			    c, pol,
+			    "must be 'RequireDualStack' or 'PreferDualStack' when multiple IP "
+			    "families are specified");
 	}
 	/* ipFamilies follow the clusterIPs given. */
 	n = json_array_size(ips);
@@ -442,7 +451,8 @@ static void svc_init_families(struct dft *d, json_t *svc, const json_t *old,
 			if (fe_render_strlist(&b, "[]string", ips) < 0 || buf_cstr(&b) < 0)
 				c->oom = 1;
 			else
-				fe_invalid_raw(c, sub, b.data, "%s is not configured on this cluster", f);
+				fe_invalid_raw(c, sub, b.data,
+				               "%s is not configured on this cluster", f);
 			buf_free(&b);
 		} else {
 			append_fam(d, spec, f);
@@ -452,7 +462,8 @@ static void svc_init_families(struct dft *d, json_t *svc, const json_t *old,
 		return;
 	fams = dft_arr(spec, "ipFamilies");
 	/* Headless without selector: endpoints are the user's, of any family. */
-	if (!strcmp(sfield(svc, "clusterIP"), "None") && !(json_is_object(sel) && json_object_size(sel))) {
+	if (!strcmp(sfield(svc, "clusterIP"), "None") &&
+	    !(json_is_object(sel) && json_object_size(sel))) {
 		if (!json_array_size(fams))
 			append_fam(d, spec, primary);
 		fams = dft_arr(spec, "ipFamilies");
@@ -485,7 +496,7 @@ static const struct api_default_opts dft_v4_only = {AF_INET, 0};
 
 /* Runs the family initialisation for its defaults only. */
 static void dft_families_quietly(struct dft *d, json_t *svc, const json_t *old,
-				 const struct api_default_opts *o)
+                                 const struct api_default_opts *o)
 {
 	json_t *scratch = json_array();
 	struct fe_ctx c;
@@ -508,7 +519,7 @@ void dft_service(struct dft *d, json_t *svc, const struct api_default_opts *o)
 }
 
 void dft_service_update(struct dft *d, json_t *svc, const json_t *old,
-			const struct api_default_opts *o)
+                        const struct api_default_opts *o)
 {
 	dft_service_static(d, svc, 0);
 	patch_allocated(d, svc, old);
@@ -517,8 +528,8 @@ void dft_service_update(struct dft *d, json_t *svc, const json_t *old,
 	drop_type_dependent(d, svc, old);
 }
 
-int api_service_init_ip_families(json_t *svc, const json_t *old,
-				 const struct api_default_opts *o, json_t *causes)
+int api_service_init_ip_families(json_t *svc, const json_t *old, const struct api_default_opts *o,
+                                 json_t *causes)
 {
 	struct dft d = {0};
 	struct fe_ctx c;

@@ -196,7 +196,7 @@ static void fe_emit(struct fe_ctx *c, const char *reason, const char *sub, const
 	if (!cause) {
 		/* json_pack also fails on invalid UTF-8; retry with a plain message. */
 		cause = json_pack("{s:s,s:s,s:s}", "reason", reason, "message", "Invalid value",
-				  "field", "");
+		                  "field", "");
 		if (!cause) {
 			c->oom = 1;
 			return;
@@ -211,10 +211,10 @@ static void fe_emit(struct fe_ctx *c, const char *reason, const char *sub, const
 
 /* Emits "<head>[: <value>][: <detail>]", value and detail optional. */
 static void fe_emitv(struct fe_ctx *c, const char *reason, const char *head, const char *sub,
-		     const char *value, const char *fmt, va_list ap)
-	__attribute__((format(printf, 6, 0)));
+                     const char *value, const char *fmt, va_list ap)
+    __attribute__((format(printf, 6, 0)));
 static void fe_emitv(struct fe_ctx *c, const char *reason, const char *head, const char *sub,
-		     const char *value, const char *fmt, va_list ap)
+                     const char *value, const char *fmt, va_list ap)
 {
 	buf b = BUF_INIT;
 	int r = buf_puts(&b, head);
@@ -261,8 +261,7 @@ void fe_forbidden(struct fe_ctx *c, const char *sub, const char *fmt, ...)
 	va_end(ap);
 }
 
-void fe_invalid_raw(struct fe_ctx *c, const char *sub, const char *rendered, const char *fmt,
-		    ...)
+void fe_invalid_raw(struct fe_ctx *c, const char *sub, const char *rendered, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -315,8 +314,8 @@ void fe_invalid_int(struct fe_ctx *c, const char *sub, long long bad, const char
 }
 
 /* A va_list-free wrapper for emitters without a detail. */
-static void fe_emit_plain(struct fe_ctx *c, const char *reason, const char *head,
-			  const char *sub, const char *value, const char *detail)
+static void fe_emit_plain(struct fe_ctx *c, const char *reason, const char *head, const char *sub,
+                          const char *value, const char *detail)
 {
 	buf b = BUF_INIT;
 	int r = buf_puts(&b, head);
@@ -340,7 +339,7 @@ void fe_duplicate_raw(struct fe_ctx *c, const char *sub, const char *rendered)
 }
 
 void fe_duplicate_detail(struct fe_ctx *c, const char *sub, const char *rendered,
-			 const char *detail)
+                         const char *detail)
 {
 	fe_emit_plain(c, "FieldValueDuplicate", "Duplicate value", sub, rendered, detail);
 }
@@ -375,8 +374,7 @@ void fe_not_found(struct fe_ctx *c, const char *sub, const char *bad)
 	buf_free(&v);
 }
 
-void fe_not_supported(struct fe_ctx *c, const char *sub, const char *bad,
-		      const char *const *valid)
+void fe_not_supported(struct fe_ctx *c, const char *sub, const char *bad, const char *const *valid)
 {
 	buf v = BUF_INIT, d = BUF_INIT;
 	int r = fe_goquote(&v, bad, strlen(bad));
@@ -397,7 +395,7 @@ void fe_not_supported(struct fe_ctx *c, const char *sub, const char *bad,
 		c->oom = 1;
 	else
 		fe_emit_plain(c, "FieldValueNotSupported", "Unsupported value", sub, v.data,
-			      d.data);
+		              d.data);
 	buf_free(&v);
 	buf_free(&d);
 }
@@ -534,7 +532,7 @@ int fe_bool(struct fe_ctx *c, const json_t *parent, const char *key, int *out)
 }
 
 int fe_intstr(struct fe_ctx *c, const json_t *parent, const char *key, long long *iv,
-	      const char **sv)
+              const char **sv)
 {
 	const json_t *v = fe_get(parent, key);
 
@@ -559,15 +557,23 @@ const json_t *fe_strmap(struct fe_ctx *c, const json_t *parent, const char *key)
 
 	if (!m)
 		return NULL;
-	json_object_foreach ((json_t *)m, k, v) {
-		if (!json_is_string(v)) {
-			size_t mark = fe_push(c, key);
-			size_t m2 = fe_push_key(c, k);
+	json_object_foreach((json_t *)m, k, v)
+	{
+		size_t klen = json_object_iter_key_len(json_object_key_to_iter(k));
+		size_t mark, m2;
 
+		if (json_is_string(v) && klen == strlen(k) &&
+		    strlen(json_string_value(v)) == json_string_length(v))
+			continue;
+		mark = fe_push(c, key);
+		m2 = fe_push_key(c, k);
+		if (!json_is_string(v))
 			fe_type_invalid(c, NULL, v, "string");
-			fe_pop(c, m2);
-			fe_pop(c, mark);
-		}
+		else
+			/* Keys or values cut short at a NUL would validate as something else. */
+			fe_invalid_raw(c, NULL, "\"\"", "must not contain NUL characters");
+		fe_pop(c, m2);
+		fe_pop(c, mark);
 	}
 	/* A map with bad values is still returned; callers skip non-string values. */
 	return m;
@@ -652,14 +658,36 @@ int fe_goquote(buf *b, const char *s, size_t n)
 			continue;
 		}
 		switch (ch) {
-		case '\a': r = buf_puts(b, "\\a"); i++; continue;
-		case '\b': r = buf_puts(b, "\\b"); i++; continue;
-		case '\f': r = buf_puts(b, "\\f"); i++; continue;
-		case '\n': r = buf_puts(b, "\\n"); i++; continue;
-		case '\r': r = buf_puts(b, "\\r"); i++; continue;
-		case '\t': r = buf_puts(b, "\\t"); i++; continue;
-		case '\v': r = buf_puts(b, "\\v"); i++; continue;
-		default: break;
+		case '\a':
+			r = buf_puts(b, "\\a");
+			i++;
+			continue;
+		case '\b':
+			r = buf_puts(b, "\\b");
+			i++;
+			continue;
+		case '\f':
+			r = buf_puts(b, "\\f");
+			i++;
+			continue;
+		case '\n':
+			r = buf_puts(b, "\\n");
+			i++;
+			continue;
+		case '\r':
+			r = buf_puts(b, "\\r");
+			i++;
+			continue;
+		case '\t':
+			r = buf_puts(b, "\\t");
+			i++;
+			continue;
+		case '\v':
+			r = buf_puts(b, "\\v");
+			i++;
+			continue;
+		default:
+			break;
 		}
 		k = fe_utf8(p + i, n - i, &cp);
 		if (!k || cp < 0x80) {
@@ -669,7 +697,8 @@ int fe_goquote(buf *b, const char *s, size_t n)
 			r = buf_append(b, p + i, k);
 			i += k;
 		} else {
-			r = cp < 0x10000 ? buf_printf(b, "\\u%04x", cp) : buf_printf(b, "\\U%08x", cp);
+			r = cp < 0x10000 ? buf_printf(b, "\\u%04x", cp)
+			                 : buf_printf(b, "\\U%08x", cp);
 			i += k;
 		}
 	}
@@ -735,7 +764,8 @@ int fe_render_strlist(buf *b, const char *gotype, const json_t *arr)
 
 	if (!json_is_array(arr))
 		return r ? r : buf_puts(b, "}");
-	json_array_foreach (arr, i, v) {
+	json_array_foreach(arr, i, v)
+	{
 		if (r)
 			break;
 		if (i)

@@ -62,29 +62,28 @@ void fe_restore(struct fe_ctx *c, const struct fe_saved *s);
  * printf formats.
  */
 void fe_required(struct fe_ctx *c, const char *sub, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 void fe_forbidden(struct fe_ctx *c, const char *sub, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 /* Invalid with a JSON bad value, rendered as Go's %v / %q would. */
 void fe_invalid(struct fe_ctx *c, const char *sub, const json_t *bad, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 void fe_invalid_str(struct fe_ctx *c, const char *sub, const char *bad, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 void fe_invalid_int(struct fe_ctx *c, const char *sub, long long bad, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 /* Invalid with a bad value already rendered (e.g. `[]string{"a"}`, `null`). */
-void fe_invalid_raw(struct fe_ctx *c, const char *sub, const char *rendered, const char *fmt,
-		    ...) __attribute__((format(printf, 4, 5)));
+void fe_invalid_raw(struct fe_ctx *c, const char *sub, const char *rendered, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 void fe_duplicate_str(struct fe_ctx *c, const char *sub, const char *bad);
 void fe_duplicate_int(struct fe_ctx *c, const char *sub, long long bad);
 void fe_duplicate_raw(struct fe_ctx *c, const char *sub, const char *rendered);
 void fe_duplicate_detail(struct fe_ctx *c, const char *sub, const char *rendered,
-			 const char *detail);
+                         const char *detail);
 /* "Not found: <quoted bad>" */
 void fe_not_found(struct fe_ctx *c, const char *sub, const char *bad);
 /* valid: NULL-terminated list, printed as `supported values: "A", "B"`. */
-void fe_not_supported(struct fe_ctx *c, const char *sub, const char *bad,
-		      const char *const *valid);
+void fe_not_supported(struct fe_ctx *c, const char *sub, const char *bad, const char *const *valid);
 /* "Too long: must have at most <max> bytes" */
 void fe_too_long(struct fe_ctx *c, const char *sub, long long max);
 /* "Too many: <actual>: must have at most <max> items" */
@@ -106,7 +105,7 @@ int fe_int(struct fe_ctx *c, const json_t *parent, const char *key, long long *o
 int fe_bool(struct fe_ctx *c, const json_t *parent, const char *key, int *out);
 /* IntOrString: 0 absent, 1 integer (*iv), 2 string (*sv). */
 int fe_intstr(struct fe_ctx *c, const json_t *parent, const char *key, long long *iv,
-	      const char **sv);
+              const char **sv);
 /* A map of string to string (labels, selectors, annotations): NULL unless an object;
  * non-string values are reported at <path>.<key>[k]. */
 const json_t *fe_strmap(struct fe_ctx *c, const json_t *parent, const char *key);
@@ -128,7 +127,10 @@ struct fe_set {
 	char **slot;
 	size_t cap, n;
 };
-#define FE_SET_INIT {NULL, 0, 0}
+#define FE_SET_INIT                                                                                \
+	{                                                                                          \
+		NULL, 0, 0                                                                         \
+	}
 int fe_set_add(struct fe_set *s, const char *key);
 int fe_set_has(const struct fe_set *s, const char *key);
 void fe_set_free(struct fe_set *s);

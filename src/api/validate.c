@@ -9,16 +9,11 @@
 typedef void (*vld_kind_fn)(struct fe_ctx *, const json_t *, const json_t *);
 
 static const vld_kind_fn vld_kinds[API_NKINDS] = {
-	[API_NAMESPACE] = vld_namespace,
-	[API_POD] = vld_pod,
-	[API_SERVICE] = vld_service,
-	[API_ENDPOINTS] = vld_endpoints,
-	[API_NODE] = vld_node,
-	[API_SECRET] = vld_secret,
-	[API_EVENT] = vld_event,
-	[API_ENDPOINTSLICE] = vld_endpointslice,
-	[API_INGRESS] = vld_ingress,
-	[API_INGRESSCLASS] = vld_ingressclass,
+    [API_NAMESPACE] = vld_namespace, [API_POD] = vld_pod,
+    [API_SERVICE] = vld_service,     [API_ENDPOINTS] = vld_endpoints,
+    [API_NODE] = vld_node,           [API_SECRET] = vld_secret,
+    [API_EVENT] = vld_event,         [API_ENDPOINTSLICE] = vld_endpointslice,
+    [API_INGRESS] = vld_ingress,     [API_INGRESSCLASS] = vld_ingressclass,
 };
 
 static int vld_run(vld_kind_fn fn, const json_t *obj, const json_t *old, json_t *causes)
@@ -52,8 +47,7 @@ static void vld_status_meta_only(struct fe_ctx *c, const json_t *obj, const json
 		vld_meta_update(c, obj, old);
 }
 
-int api_validate_status(enum api_kind_id kind, const json_t *obj, const json_t *old,
-			json_t *causes)
+int api_validate_status(enum api_kind_id kind, const json_t *obj, const json_t *old, json_t *causes)
 {
 	vld_kind_fn fn;
 
@@ -89,8 +83,7 @@ static enum vld_name_rule name_rule(enum api_kind_id kind)
 	return VLD_SUBDOMAIN;
 }
 
-int api_validate_name(enum api_kind_id kind, const char *name, int prefix, char *why,
-		      size_t whylen)
+int api_validate_name(enum api_kind_id kind, const char *name, int prefix, char *why, size_t whylen)
 {
 	const char *msgs[API_FMT_MAX_MSGS];
 	size_t off = 0;

@@ -42,7 +42,7 @@ int api_validate(enum api_kind_id kind, const json_t *obj, const json_t *old, js
  * (load-balancer ingress IPs and hostnames, pod IPs, ...). old is required.
  */
 int api_validate_status(enum api_kind_id kind, const json_t *obj, const json_t *old,
-			json_t *causes);
+                        json_t *causes);
 
 /*
  * Checks a metadata.name for the kind's rule (DNS-1035 label for Services,
@@ -52,7 +52,7 @@ int api_validate_status(enum api_kind_id kind, const json_t *obj, const json_t *
  * prefix, whose trailing '-' is allowed.
  */
 int api_validate_name(enum api_kind_id kind, const char *name, int prefix, char *why,
-		      size_t whylen);
+                      size_t whylen);
 
 /*
  * The Status message for a 422:  <kind> "<name>" is invalid: <field>: <message>

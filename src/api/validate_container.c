@@ -23,7 +23,8 @@ static void vld_container_ports(struct fe_ctx *c, const json_t *ctr)
 	size_t i, mark = fe_push(c, "ports");
 	struct fe_set names = FE_SET_INIT;
 
-	json_array_foreach (ports, i, p) {
+	json_array_foreach(ports, i, p)
+	{
 		size_t m2 = fe_push_index(c, i);
 		const json_t *o = fe_elem_obj(c, p);
 		const char *name = fe_str(c, o, "name");
@@ -73,7 +74,8 @@ static void vld_env(struct fe_ctx *c, const json_t *ctr)
 	const json_t *env = fe_arr(c, ctr, "env"), *e;
 	size_t i, mark = fe_push(c, "env");
 
-	json_array_foreach (env, i, e) {
+	json_array_foreach(env, i, e)
+	{
 		size_t m2 = fe_push_index(c, i);
 		const json_t *o = fe_elem_obj(c, e);
 		const char *name = fe_str(c, o, "name");
@@ -86,9 +88,10 @@ static void vld_env(struct fe_ctx *c, const json_t *ctr)
 			/* RelaxedEnvironmentVariableValidation is on by default since 1.32. */
 			for (const char *p = name; *p; p++) {
 				if (*p < 0x20 || *p > 0x7e || *p == '=') {
-					fe_invalid_str(c, "name", name,
-						       "a valid environment variable name must consist "
-						       "only of printable ASCII characters other than '='");
+					fe_invalid_str(
+					    c, "name", name,
+					    "a valid environment variable name must consist "
+					    "only of printable ASCII characters other than '='");
 					break;
 				}
 			}
@@ -104,7 +107,8 @@ static void vld_mounts(struct fe_ctx *c, const json_t *ctr, const struct fe_set 
 	size_t i, mark = fe_push(c, "volumeMounts");
 	struct fe_set paths = FE_SET_INIT;
 
-	json_array_foreach (mounts, i, m) {
+	json_array_foreach(mounts, i, m)
+	{
 		size_t m2 = fe_push_index(c, i);
 		const json_t *o = fe_elem_obj(c, m);
 		const char *name = fe_str(c, o, "name");
@@ -200,12 +204,13 @@ static void vld_handler(struct fe_ctx *c, const json_t *h, int is_probe, long lo
 			mark = fe_push(c, "sleep");
 			fe_int(c, sleep, "seconds", &s);
 			if (grace >= 0 && (s <= 0 || s > grace))
-				fe_invalid_int(c, NULL, s,
-					       "must be greater than 0 and less than "
-					       "terminationGracePeriodSeconds (%lld). Enable "
-					       "AllowPodLifecycleSleepActionZeroValue feature gate for "
-					       "zero sleep.",
-					       grace);
+				fe_invalid_int(
+				    c, NULL, s,
+				    "must be greater than 0 and less than "
+				    "terminationGracePeriodSeconds (%lld). Enable "
+				    "AllowPodLifecycleSleepActionZeroValue feature gate for "
+				    "zero sleep.",
+				    grace);
 			fe_pop(c, mark);
 		}
 	}
@@ -218,7 +223,7 @@ enum probe_kind { PROBE_LIVENESS, PROBE_READINESS, PROBE_STARTUP };
 static void vld_probe(struct fe_ctx *c, const json_t *ctr, const char *key, enum probe_kind kind)
 {
 	static const char *const ints[] = {"initialDelaySeconds", "timeoutSeconds", "periodSeconds",
-					   "successThreshold", "failureThreshold"};
+	                                   "successThreshold", "failureThreshold"};
 	const json_t *p = fe_obj(c, ctr, key);
 	size_t mark;
 	long long v;
@@ -233,9 +238,10 @@ static void vld_probe(struct fe_ctx *c, const json_t *ctr, const char *key, enum
 	if (fe_int(c, p, "terminationGracePeriodSeconds", &v)) {
 		if (kind == PROBE_READINESS)
 			fe_invalid_int(c, "terminationGracePeriodSeconds", v,
-				       "must not be set for readinessProbes");
+			               "must not be set for readinessProbes");
 		else if (v <= 0)
-			fe_invalid_int(c, "terminationGracePeriodSeconds", v, "must be greater than 0");
+			fe_invalid_int(c, "terminationGracePeriodSeconds", v,
+			               "must be greater than 0");
 	}
 	if (kind != PROBE_READINESS) {
 		v = 0;
@@ -268,6 +274,49 @@ static void vld_lifecycle(struct fe_ctx *c, const json_t *ctr, long long grace)
 	fe_pop(c, mark);
 }
 
+/* An array whose elements must all be strings (command, args). */
+static void vld_str_list(struct fe_ctx *c, const json_t *parent, const char *key)
+{
+	const json_t *a = fe_arr(c, parent, key), *v;
+	size_t i, mark = fe_push(c, key);
+
+	json_array_foreach(a, i, v)
+	{
+		size_t m2 = fe_push_index(c, i);
+
+		(void)fe_elem_str(c, v);
+		fe_pop(c, m2);
+	}
+	fe_pop(c, mark);
+}
+
+/* resources.limits / requests: quantities, given as JSON strings or numbers. */
+static void vld_resources(struct fe_ctx *c, const json_t *ctr)
+{
+	const json_t *res = fe_obj(c, ctr, "resources");
+	size_t mark = fe_push(c, "resources");
+
+	for (int i = 0; i < 2; i++) {
+		const char *key = i ? "requests" : "limits";
+		const json_t *m = fe_obj(c, res, key), *v;
+		const char *k;
+
+		json_object_foreach((json_t *)m, k, v)
+		{
+			size_t m2 = fe_push(c, key);
+
+			if (!json_is_string(v) && !json_is_number(v)) {
+				size_t m3 = fe_push_key(c, k);
+
+				fe_type_invalid(c, NULL, v, "string");
+				fe_pop(c, m3);
+			}
+			fe_pop(c, m2);
+		}
+	}
+	fe_pop(c, mark);
+}
+
 /* validateContainerCommon plus the pod-only image whitespace rule. */
 static void vld_container_common(struct fe_ctx *c, const json_t *ctr, const struct fe_set *vols)
 {
@@ -278,11 +327,11 @@ static void vld_container_common(struct fe_ctx *c, const json_t *ctr, const stru
 	size_t n;
 
 	(void)fe_str(c, ctr, "terminationMessagePath");
-	(void)fe_arr(c, ctr, "command");
-	(void)fe_arr(c, ctr, "args");
+	vld_str_list(c, ctr, "command");
+	vld_str_list(c, ctr, "args");
 	(void)fe_str(c, ctr, "workingDir");
 	(void)fe_arr(c, ctr, "envFrom");
-	(void)fe_obj(c, ctr, "resources");
+	vld_resources(c, ctr);
 	(void)fe_obj(c, ctr, "securityContext");
 	if (!name || !*name)
 		fe_required(c, "name", "%s", "");
@@ -303,24 +352,26 @@ static void vld_container_common(struct fe_ctx *c, const json_t *ctr, const stru
 		fe_not_supported(c, "imagePullPolicy", pull, pull_policies);
 	n = image ? strlen(image) : 0;
 	if (n && (image[0] == ' ' || image[0] == '\t' || image[0] == '\n' || image[0] == '\r' ||
-		  image[n - 1] == ' ' || image[n - 1] == '\t' || image[n - 1] == '\n' ||
-		  image[n - 1] == '\r'))
+	          image[n - 1] == ' ' || image[n - 1] == '\t' || image[n - 1] == '\n' ||
+	          image[n - 1] == '\r'))
 		fe_invalid_str(c, "image", image, "must not have leading or trailing whitespace");
 }
 
 /* Host ports are unique per (protocol, hostIP, port) within the list given. */
 static void host_port_conflicts(struct fe_ctx *c, const json_t *ctrs, size_t only,
-				struct fe_set *seen)
+                                struct fe_set *seen)
 {
 	const json_t *ctr;
 	size_t i, j;
 
-	json_array_foreach (ctrs, i, ctr) {
+	json_array_foreach(ctrs, i, ctr)
+	{
 		const json_t *ports = json_object_get(ctr, "ports"), *p;
 
 		if (only != (size_t)-1 && i != only)
 			continue;
-		json_array_foreach (ports, j, p) {
+		json_array_foreach(ports, j, p)
+		{
 			const json_t *hp = json_object_get(p, "hostPort");
 			const char *proto = fe_peek_str(p, "protocol");
 			const char *hip = fe_peek_str(p, "hostIP");
@@ -330,7 +381,7 @@ static void host_port_conflicts(struct fe_ctx *c, const json_t *ctrs, size_t onl
 			if (!json_is_integer(hp) || json_integer_value(hp) == 0)
 				continue;
 			snprintf(key, sizeof(key), "%.20s/%.100s/%lld", proto ? proto : "",
-				 hip ? hip : "", (long long)json_integer_value(hp));
+			         hip ? hip : "", (long long)json_integer_value(hp));
 			r = fe_set_add(seen, key);
 			if (r < 0) {
 				c->oom = 1;
@@ -348,7 +399,7 @@ static void host_port_conflicts(struct fe_ctx *c, const json_t *ctrs, size_t onl
 }
 
 void vld_containers(struct fe_ctx *c, const json_t *spec, const struct fe_set *vols,
-		    long long grace)
+                    long long grace)
 {
 	const json_t *ctrs = fe_arr(c, spec, "containers"), *ctr;
 	const json_t *inits = fe_arr(c, spec, "initContainers");
@@ -357,7 +408,8 @@ void vld_containers(struct fe_ctx *c, const json_t *spec, const struct fe_set *v
 
 	if (!json_array_size(ctrs))
 		fe_required(c, NULL, "%s", "");
-	json_array_foreach (ctrs, i, ctr) {
+	json_array_foreach(ctrs, i, ctr)
+	{
 		size_t m2 = fe_push_index(c, i);
 		const json_t *o = fe_elem_obj(c, ctr);
 		const char *name = fe_peek_str(o, "name");
@@ -371,7 +423,8 @@ void vld_containers(struct fe_ctx *c, const json_t *spec, const struct fe_set *v
 			vld_probe(c, o, "readinessProbe", PROBE_READINESS);
 			vld_probe(c, o, "startupProbe", PROBE_STARTUP);
 			if (fe_present(o, "restartPolicy"))
-				fe_forbidden(c, "restartPolicy", "may not be set for non-init containers");
+				fe_forbidden(c, "restartPolicy",
+				             "may not be set for non-init containers");
 		}
 		fe_pop(c, m2);
 	}
@@ -379,7 +432,8 @@ void vld_containers(struct fe_ctx *c, const json_t *spec, const struct fe_set *v
 	fe_pop(c, mark);
 
 	mark = fe_push(c, "initContainers");
-	json_array_foreach (inits, i, ctr) {
+	json_array_foreach(inits, i, ctr)
+	{
 		size_t m2 = fe_push_index(c, i);
 		const json_t *o = fe_elem_obj(c, ctr);
 		const char *name = fe_peek_str(o, "name");
@@ -400,14 +454,15 @@ void vld_containers(struct fe_ctx *c, const json_t *spec, const struct fe_set *v
 				vld_probe(c, o, "readinessProbe", PROBE_READINESS);
 				vld_probe(c, o, "startupProbe", PROBE_STARTUP);
 			} else {
-				static const char *const forbidden[] = {"lifecycle", "livenessProbe",
-									"readinessProbe", "startupProbe"};
+				static const char *const forbidden[] = {
+				    "lifecycle", "livenessProbe", "readinessProbe", "startupProbe"};
 
 				for (size_t k = 0; k < 4; k++)
 					if (fe_present(o, forbidden[k]))
-						fe_forbidden(c, forbidden[k],
-							     "may not be set for init containers without "
-							     "restartPolicy=Always");
+						fe_forbidden(
+						    c, forbidden[k],
+						    "may not be set for init containers without "
+						    "restartPolicy=Always");
 			}
 		}
 		fe_pop(c, m2);

@@ -7,36 +7,36 @@
 
 /* Messages exactly as k8s.io/apimachinery/pkg/util/validation builds them
  * (RegexError puts ", " after each example and " or " between them). */
-#define MSG_LABEL_REGEX                                                                           \
-	"a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', "  \
-	"and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', "  \
+#define MSG_LABEL_REGEX                                                                            \
+	"a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', "   \
+	"and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', "   \
 	"regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')"
-#define MSG_SUBDOMAIN_REGEX                                                                       \
-	"a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' " \
-	"or '.', and must start and end with an alphanumeric character (e.g. 'example.com', "     \
-	"regex used for validation is "                                                           \
+#define MSG_SUBDOMAIN_REGEX                                                                        \
+	"a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' "  \
+	"or '.', and must start and end with an alphanumeric character (e.g. 'example.com', "      \
+	"regex used for validation is "                                                            \
 	"'[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')"
-#define MSG_1035_REGEX                                                                            \
-	"a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with " \
-	"an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or "   \
+#define MSG_1035_REGEX                                                                             \
+	"a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with "  \
+	"an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or "    \
 	"'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')"
-#define MSG_WILDCARD_REGEX                                                                        \
-	"a wildcard DNS-1123 subdomain must start with '*.', followed by a valid DNS subdomain, " \
-	"which must consist of lower case alphanumeric characters, '-' or '.' and end with an "   \
-	"alphanumeric character (e.g. '*.example.com', regex used for validation is "             \
+#define MSG_WILDCARD_REGEX                                                                         \
+	"a wildcard DNS-1123 subdomain must start with '*.', followed by a valid DNS subdomain, "  \
+	"which must consist of lower case alphanumeric characters, '-' or '.' and end with an "    \
+	"alphanumeric character (e.g. '*.example.com', regex used for validation is "              \
 	"'\\*\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')"
-#define MSG_QNAME_BODY                                                                            \
-	"must consist of alphanumeric characters, '-', '_' or '.', and must start and end with "  \
-	"an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for " \
+#define MSG_QNAME_BODY                                                                             \
+	"must consist of alphanumeric characters, '-', '_' or '.', and must start and end with "   \
+	"an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for "  \
 	"validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')"
-#define MSG_LABEL_VALUE_REGEX                                                                     \
-	"a valid label must be an empty string or consist of alphanumeric characters, '-', '_' "  \
-	"or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or "     \
-	"'my_value',  or '12345', regex used for validation is "                                  \
+#define MSG_LABEL_VALUE_REGEX                                                                      \
+	"a valid label must be an empty string or consist of alphanumeric characters, '-', '_' "   \
+	"or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or "      \
+	"'my_value',  or '12345', regex used for validation is "                                   \
 	"'(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')"
-#define MSG_CONFIG_KEY_REGEX                                                                      \
-	"a valid config key must consist of alphanumeric characters, '-', '_' or '.' (e.g. "      \
-	"'key.name',  or 'KEY_NAME',  or 'key-name', regex used for validation is "               \
+#define MSG_CONFIG_KEY_REGEX                                                                       \
+	"a valid config key must consist of alphanumeric characters, '-', '_' or '.' (e.g. "       \
+	"'key.name',  or 'KEY_NAME',  or 'key-name', regex used for validation is "                \
 	"'[-._a-zA-Z0-9]+')"
 
 static int is_lower_alnum(char ch)
@@ -145,8 +145,8 @@ int api_is_qualified_name(const char *s, const char **msgs)
 
 		if (strchr(slash + 1, '/')) {
 			msgs[k++] = "a qualified name " MSG_QNAME_BODY
-				    " with an optional DNS subdomain prefix and '/' (e.g. "
-				    "'example.com/MyName')";
+			            " with an optional DNS subdomain prefix and '/' (e.g. "
+			            "'example.com/MyName')";
 			return k;
 		}
 		if (plen == 0) {
@@ -198,7 +198,8 @@ int api_is_port_name(const char *s, const char **msgs)
 	if (n > 15)
 		msgs[k++] = "must be no more than 15 characters";
 	if (!charset)
-		msgs[k++] = "must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)";
+		msgs[k++] =
+		    "must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)";
 	if (!letter)
 		msgs[k++] = "must contain at least one letter (a-z)";
 	if (strstr(s, "--"))

@@ -52,7 +52,7 @@ void vld_meta_update(struct fe_ctx *c, const json_t *obj, const json_t *old);
 /* spec.containers and spec.initContainers; vols holds the pod's volume names,
  * grace its terminationGracePeriodSeconds (-1 when unknown). */
 void vld_containers(struct fe_ctx *c, const json_t *spec, const struct fe_set *vols,
-		    long long grace);
+                    long long grace);
 
 /* ---- per kind ---- */
 

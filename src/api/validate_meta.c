@@ -69,13 +69,15 @@ void vld_port_num_or_name(struct fe_ctx *c, const json_t *parent, const char *ke
 void vld_ip(struct fe_ctx *c, const char *sub, const char *v)
 {
 	if (!api_parse_ip(v, NULL))
-		fe_invalid_str(c, sub, v, "must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)");
+		fe_invalid_str(c, sub, v,
+		               "must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)");
 }
 
 void vld_cidr(struct fe_ctx *c, const char *sub, const char *v)
 {
 	if (!api_parse_cidr(v, NULL, NULL))
-		fe_invalid_str(c, sub, v, "must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64)");
+		fe_invalid_str(c, sub, v,
+		               "must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64)");
 }
 
 void vld_non_special_ip(struct fe_ctx *c, const char *sub, const char *v)
@@ -91,15 +93,17 @@ void vld_non_special_ip(struct fe_ctx *c, const char *sub, const char *v)
 	if ((fam == 4 && !memcmp(a + 12, zero, 4)) || (fam == 6 && !memcmp(a, zero, 16)))
 		fe_invalid_str(c, sub, v, "may not be unspecified (%s)", v);
 	if ((fam == 4 && a[12] == 127) || (fam == 6 && !memcmp(a, zero, 15) && a[15] == 1))
-		fe_invalid_str(c, sub, v, "may not be in the loopback range (127.0.0.0/8, ::1/128)");
+		fe_invalid_str(c, sub, v,
+		               "may not be in the loopback range (127.0.0.0/8, ::1/128)");
 	if ((fam == 4 && a[12] == 169 && a[13] == 254) ||
 	    (fam == 6 && a[0] == 0xfe && (a[1] & 0xc0) == 0x80))
 		fe_invalid_str(c, sub, v,
-			       "may not be in the link-local range (169.254.0.0/16, fe80::/10)");
+		               "may not be in the link-local range (169.254.0.0/16, fe80::/10)");
 	if ((fam == 4 && a[12] == 224 && a[13] == 0 && a[14] == 0) ||
 	    (fam == 6 && a[0] == 0xff && (a[1] & 0x0f) == 0x02))
-		fe_invalid_str(c, sub, v,
-			       "may not be in the link-local multicast range (224.0.0.0/24, ff02::/10)");
+		fe_invalid_str(
+		    c, sub, v,
+		    "may not be in the link-local multicast range (224.0.0.0/24, ff02::/10)");
 }
 
 void vld_nonnegative(struct fe_ctx *c, const char *sub, long long v)
@@ -115,7 +119,8 @@ void vld_labels(struct fe_ctx *c, const json_t *parent, const char *key)
 
 	if (!m)
 		return;
-	json_object_foreach ((json_t *)m, k, v) {
+	json_object_foreach((json_t *)m, k, v)
+	{
 		vld_fmt(c, key, k, api_is_qualified_name);
 		if (json_is_string(v))
 			vld_fmt(c, key, json_string_value(v), api_is_label_value);
@@ -167,8 +172,7 @@ void vld_immutable(struct fe_ctx *c, const json_t *newp, const json_t *oldp, con
 
 static int is_standard_finalizer(const char *f)
 {
-	return !strcmp(f, "kubernetes") || !strcmp(f, "orphan") ||
-	       !strcmp(f, "foregroundDeletion");
+	return !strcmp(f, "kubernetes") || !strcmp(f, "orphan") || !strcmp(f, "foregroundDeletion");
 }
 
 static void vld_annotations(struct fe_ctx *c, const json_t *meta)
@@ -180,7 +184,8 @@ static void vld_annotations(struct fe_ctx *c, const json_t *meta)
 
 	if (!m)
 		return;
-	json_object_foreach ((json_t *)m, k, v) {
+	json_object_foreach((json_t *)m, k, v)
+	{
 		size_t n = strlen(k);
 		const char *msgs[API_FMT_MAX_MSGS];
 		int nm;
@@ -209,7 +214,8 @@ static void vld_owner_refs(struct fe_ctx *c, const json_t *meta)
 	size_t i, mark = fe_push(c, "ownerReferences");
 	char first[300] = "";
 
-	json_array_foreach (refs, i, ref) {
+	json_array_foreach(refs, i, ref)
+	{
 		size_t m2 = fe_push_index(c, i);
 		const json_t *r = fe_elem_obj(c, ref);
 		const char *av = fe_str(c, r, "apiVersion"), *kind = fe_str(c, r, "kind");
@@ -233,10 +239,11 @@ static void vld_owner_refs(struct fe_ctx *c, const json_t *meta)
 			fe_invalid(c, NULL, r, "/v1, Kind=Event is disallowed from being an owner");
 		if (fe_bool(c, r, "controller", &ctl) && ctl && kind && name) {
 			if (first[0])
-				fe_invalid(c, NULL, refs,
-					   "Only one reference can have Controller set to true. Found "
-					   "\"true\" in references for %s and %s/%s",
-					   first, kind, name);
+				fe_invalid(
+				    c, NULL, refs,
+				    "Only one reference can have Controller set to true. Found "
+				    "\"true\" in references for %s and %s/%s",
+				    first, kind, name);
 			else
 				snprintf(first, sizeof(first), "%.140s/%.140s", kind, name);
 		}
@@ -250,7 +257,8 @@ static void vld_finalizers(struct fe_ctx *c, const json_t *meta)
 	size_t i, mark = fe_push(c, "finalizers");
 	int orphan = 0, fg = 0;
 
-	json_array_foreach (fins, i, f) {
+	json_array_foreach(fins, i, f)
+	{
 		size_t m2 = fe_push_index(c, i);
 		const char *s = fe_elem_str(c, f);
 
@@ -263,15 +271,16 @@ static void vld_finalizers(struct fe_ctx *c, const json_t *meta)
 		if (!strchr(s, '/') && !is_standard_finalizer(s)) {
 			m2 = fe_push_index(c, i);
 			fe_invalid_str(c, NULL, s,
-				       "name is neither a standard finalizer name nor is it fully "
-				       "qualified");
+			               "name is neither a standard finalizer name nor is it fully "
+			               "qualified");
 			fe_pop(c, m2);
 		}
 		orphan |= !strcmp(s, "orphan");
 		fg |= !strcmp(s, "foregroundDeletion");
 	}
 	if (orphan && fg)
-		fe_invalid(c, NULL, fins, "finalizer orphan and foregroundDeletion cannot be both set");
+		fe_invalid(c, NULL, fins,
+		           "finalizer orphan and foregroundDeletion cannot be both set");
 	fe_pop(c, mark);
 }
 
@@ -332,14 +341,15 @@ static int new_finalizers(buf *b, const json_t *now, const json_t *before)
 	const json_t *f, *g;
 	int r = buf_puts(b, "[]string{");
 
-	json_array_foreach (now, i, f) {
+	json_array_foreach(now, i, f)
+	{
 		int found = 0;
 
 		if (!json_is_string(f))
 			continue;
-		json_array_foreach (before, j, g)
-			if (json_is_string(g) && !strcmp(json_string_value(f), json_string_value(g)))
-				found = 1;
+		json_array_foreach(before, j, g) if (json_is_string(g) &&
+		                                     !strcmp(json_string_value(f),
+		                                             json_string_value(g))) found = 1;
 		if (found)
 			continue;
 		if (!r && k++)
@@ -374,10 +384,11 @@ void vld_meta_update(struct fe_ctx *c, const json_t *obj, const json_t *old)
 		if (n < 0)
 			c->oom = 1;
 		else if (n > 0)
-			fe_forbidden(c, "finalizers",
-				     "no new finalizers can be added if the object is being deleted, "
-				     "found new finalizers %s",
-				     b.data);
+			fe_forbidden(
+			    c, "finalizers",
+			    "no new finalizers can be added if the object is being deleted, "
+			    "found new finalizers %s",
+			    b.data);
 		buf_free(&b);
 	}
 	if (meta && ometa && json_is_integer(json_object_get(meta, "generation")) &&

@@ -9,7 +9,7 @@
 static const char *const protocols[] = {"SCTP", "TCP", "UDP", NULL};
 static const char *const taint_effects[] = {"NoSchedule", "PreferNoSchedule", "NoExecute", NULL};
 static const char *const address_types[] = {"ExternalDNS", "ExternalIP", "Hostname",
-					    "InternalDNS", "InternalIP", NULL};
+                                            "InternalDNS", "InternalIP", NULL};
 
 static int in_set(const char *s, const char *const *set)
 {
@@ -21,7 +21,7 @@ static int in_set(const char *s, const char *const *set)
 
 /* Create rules, plus the metadata update rules when old is given. */
 static void vld_meta_both(struct fe_ctx *c, const json_t *obj, const json_t *old, int namespaced,
-			  enum vld_name_rule rule)
+                          enum vld_name_rule rule)
 {
 	if (old)
 		vld_meta_update(c, obj, old);
@@ -39,7 +39,8 @@ void vld_namespace(struct fe_ctx *c, const json_t *obj, const json_t *old)
 	spec = fe_obj(c, obj, "spec");
 	mark = fe_push(c, "spec");
 	fins = fe_arr(c, spec, "finalizers");
-	json_array_foreach (fins, i, f) {
+	json_array_foreach(fins, i, f)
+	{
 		size_t m = fe_push(c, "finalizers");
 		size_t m2 = fe_push_index(c, i);
 		const char *s = fe_elem_str(c, f);
@@ -50,9 +51,10 @@ void vld_namespace(struct fe_ctx *c, const json_t *obj, const json_t *old)
 			vld_qualified_name(c, NULL, s);
 			if (!strchr(s, '/') && strcmp(s, "kubernetes") && strcmp(s, "orphan") &&
 			    strcmp(s, "foregroundDeletion"))
-				fe_invalid_str(c, NULL, s,
-					       "name is neither a standard finalizer name nor is it "
-					       "fully qualified");
+				fe_invalid_str(
+				    c, NULL, s,
+				    "name is neither a standard finalizer name nor is it "
+				    "fully qualified");
 		}
 		fe_pop(c, m);
 	}
@@ -74,7 +76,8 @@ static void vld_taints(struct fe_ctx *c, const json_t *spec)
 	fe_save(c, &saved);
 	fe_push(c, "metadata");
 	fe_push(c, "taints");
-	json_array_foreach (taints, i, t) {
+	json_array_foreach(taints, i, t)
+	{
 		size_t m2 = fe_push_index(c, i);
 		const json_t *o = fe_elem_obj(c, t);
 		const char *key = fe_str(c, o, "key"), *value = fe_str(c, o, "value");
@@ -115,7 +118,7 @@ static void vld_taints(struct fe_ctx *c, const json_t *spec)
 				c->oom = 1;
 			else
 				fe_duplicate_detail(c, NULL, b.data,
-						    "taints must be unique by key and effect pair");
+				                    "taints must be unique by key and effect pair");
 			buf_free(&b);
 		}
 		fe_pop(c, m2);
@@ -132,7 +135,8 @@ static void vld_pod_cidrs(struct fe_ctx *c, const json_t *spec)
 	int n4 = 0, n6 = 0;
 
 	(void)fe_str(c, spec, "podCIDR");
-	json_array_foreach (cidrs, i, v) {
+	json_array_foreach(cidrs, i, v)
+	{
 		size_t m2 = fe_push_index(c, i);
 		const char *s = fe_elem_str(c, v);
 		int fam = s ? api_parse_cidr(s, NULL, NULL) : 0;
@@ -145,8 +149,10 @@ static void vld_pod_cidrs(struct fe_ctx *c, const json_t *spec)
 	}
 	if (n > 1) {
 		if (!(n4 && n6) || n > 2)
-			fe_invalid(c, NULL, cidrs, "may specify no more than one CIDR for each IP family");
-		json_array_foreach (cidrs, i, v) {
+			fe_invalid(c, NULL, cidrs,
+			           "may specify no more than one CIDR for each IP family");
+		json_array_foreach(cidrs, i, v)
+		{
 			if (json_is_string(v) && fe_set_add(&seen, json_string_value(v)) == 1) {
 				size_t m2 = fe_push_index(c, i);
 
@@ -170,7 +176,8 @@ static void vld_node_status(struct fe_ctx *c, const json_t *obj, int update)
 	(void)fe_arr(c, status, "conditions");
 	(void)fe_obj(c, status, "nodeInfo");
 	addrs = fe_arr(c, status, "addresses");
-	json_array_foreach (addrs, i, a) {
+	json_array_foreach(addrs, i, a)
+	{
 		size_t m2 = fe_push(c, "addresses");
 		size_t m3 = fe_push_index(c, i);
 		const json_t *o = fe_elem_obj(c, a);
@@ -231,12 +238,15 @@ void vld_node(struct fe_ctx *c, const json_t *obj, const json_t *old)
 
 		/* Allowed once, from unset to set. */
 		if (json_array_size(oc) && !vld_same(oc, nc))
-			fe_forbidden(c, "podCIDRs",
-				     "node updates may not change podCIDR except from \"\" to valid");
+			fe_forbidden(
+			    c, "podCIDRs",
+			    "node updates may not change podCIDR except from \"\" to valid");
 		if (op && *op && strcmp(op, np ? np : ""))
-			fe_forbidden(c, "providerID",
-				     "node updates may not change providerID except from \"\" to valid");
-		if (!vld_same(json_object_get(spec, "externalID"), json_object_get(ospec, "externalID")))
+			fe_forbidden(
+			    c, "providerID",
+			    "node updates may not change providerID except from \"\" to valid");
+		if (!vld_same(json_object_get(spec, "externalID"),
+		              json_object_get(ospec, "externalID")))
 			fe_forbidden(c, "externalID", "may not be updated");
 	}
 	fe_pop(c, mark);
@@ -318,7 +328,7 @@ static int secret_has(const json_t *data, const char *key)
 }
 
 static void vld_secret_type(struct fe_ctx *c, const json_t *obj, const json_t *data,
-			    const char *type)
+                            const char *type)
 {
 	const json_t *ann = json_object_get(json_object_get(obj, "metadata"), "annotations");
 	struct fe_saved saved;
@@ -337,9 +347,9 @@ static void vld_secret_type(struct fe_ctx *c, const json_t *obj, const json_t *d
 			fe_restore(c, &saved);
 		}
 	} else if (!strcmp(type, "kubernetes.io/dockercfg") ||
-		   !strcmp(type, "kubernetes.io/dockerconfigjson")) {
-		const char *key = strcmp(type, "kubernetes.io/dockercfg") ? ".dockerconfigjson"
-									   : ".dockercfg";
+	           !strcmp(type, "kubernetes.io/dockerconfigjson")) {
+		const char *key =
+		    strcmp(type, "kubernetes.io/dockercfg") ? ".dockerconfigjson" : ".dockercfg";
 		const char *val = fe_peek_str(data, key);
 		char sub[40];
 
@@ -360,9 +370,17 @@ static void vld_secret_type(struct fe_ctx *c, const json_t *obj, const json_t *d
 			/* The content must be a JSON object; bad base64 was reported already. */
 			if (len >= 0) {
 				doc = json_loadb((const char *)raw, (size_t)len, 0, &err);
-				if (!json_is_object(doc))
-					fe_invalid_raw(c, sub, "\"<secret contents redacted>\"", "%s",
-						       doc ? "must be a JSON object" : err.text);
+				if (!json_is_object(doc)) {
+					/* The parser's text may quote secret bytes: keep ASCII
+					 * only. */
+					for (char *t = err.text; *t; t++)
+						if ((unsigned char)*t < 0x20 ||
+						    (unsigned char)*t > 0x7e)
+							*t = '?';
+					fe_invalid_raw(c, sub, "\"<secret contents redacted>\"",
+					               "%s",
+					               doc ? "must be a JSON object" : err.text);
+				}
 				json_decref(doc);
 			}
 			free(raw);
@@ -395,7 +413,8 @@ void vld_secret(struct fe_ctx *c, const json_t *obj, const json_t *old)
 	vld_meta_both(c, obj, old, 1, VLD_SUBDOMAIN);
 	(void)fe_bool(c, obj, "immutable", &imm);
 	(void)fe_strmap(c, obj, "stringData");
-	json_object_foreach ((json_t *)data, k, v) {
+	json_object_foreach((json_t *)data, k, v)
+	{
 		const char *msgs[API_FMT_MAX_MSGS];
 		int n = api_is_config_key(k, msgs);
 		size_t mark = fe_push(c, "data");
@@ -408,7 +427,7 @@ void vld_secret(struct fe_ctx *c, const json_t *obj, const json_t *old)
 			len = b64_decode(json_string_value(v), json_string_length(v), NULL);
 			if (len < 0)
 				fe_invalid_raw(c, NULL, "\"<secret contents redacted>\"",
-					       "illegal base64 data at input byte %lld", -len - 1);
+				               "illegal base64 data at input byte %lld", -len - 1);
 			else
 				total += len;
 		}
@@ -451,7 +470,8 @@ void vld_event(struct fe_ctx *c, const json_t *obj, const json_t *old)
 	else if (!strcmp(name, ".") || !strcmp(name, ".."))
 		fe_invalid_str(c, "name", name, "may not be '%s'", name);
 	else if (strchr(name, '/') || strchr(name, '%'))
-		fe_invalid_str(c, "name", name, "may not contain '%c'", strchr(name, '/') ? '/' : '%');
+		fe_invalid_str(c, "name", name, "may not contain '%c'",
+		               strchr(name, '/') ? '/' : '%');
 	vld_labels(c, meta, "labels");
 	fe_pop(c, mark);
 	mark = fe_push(c, "involvedObject");
@@ -468,7 +488,8 @@ void vld_event(struct fe_ctx *c, const json_t *obj, const json_t *old)
 		vld_nonnegative(c, "count", v);
 	if (!et || !*et) {
 		if (*ions ? strcmp(ns, ions) != 0 : (*ns && strcmp(ns, "default")))
-			fe_invalid_str(c, "involvedObject.namespace", ions, "does not match event.namespace");
+			fe_invalid_str(c, "involvedObject.namespace", ions,
+			               "does not match event.namespace");
 	} else {
 		const char *rc = fe_str(c, obj, "reportingComponent");
 		const char *ri = fe_str(c, obj, "reportingInstance");
@@ -476,14 +497,16 @@ void vld_event(struct fe_ctx *c, const json_t *obj, const json_t *old)
 		const char *message = fe_peek_str(obj, "message");
 
 		if (!*ions && strcmp(ns, "default") && strcmp(ns, "kube-system"))
-			fe_invalid_str(c, "involvedObject.namespace", ions, "does not match event.namespace");
+			fe_invalid_str(c, "involvedObject.namespace", ions,
+			               "does not match event.namespace");
 		if (!rc || !*rc)
 			fe_required(c, "reportingComponent", "%s", "");
 		vld_qualified_name(c, "reportingComponent", rc ? rc : "");
 		if (!ri || !*ri)
 			fe_required(c, "reportingInstance", "%s", "");
 		else if (strlen(ri) > 128)
-			fe_invalid_str(c, "reportingInstance", "", "can have at most 128 characters");
+			fe_invalid_str(c, "reportingInstance", "",
+			               "can have at most 128 characters");
 		if (!action || !*action)
 			fe_required(c, "action", "%s", "");
 		else if (strlen(action) > 128)
@@ -509,7 +532,8 @@ static void vld_endpoint_addresses(struct fe_ctx *c, const json_t *ss, const cha
 	const json_t *addrs = fe_arr(c, ss, key), *a;
 	size_t i, mark = fe_push(c, key);
 
-	json_array_foreach (addrs, i, a) {
+	json_array_foreach(addrs, i, a)
+	{
 		size_t m2 = fe_push_index(c, i);
 		const json_t *o = fe_elem_obj(c, a);
 		const char *ip = fe_str(c, o, "ip"), *host = fe_str(c, o, "hostname");
@@ -536,7 +560,8 @@ void vld_endpoints(struct fe_ctx *c, const json_t *obj, const json_t *old)
 
 	vld_meta_both(c, obj, old, 1, VLD_SUBDOMAIN);
 	mark = fe_push(c, "subsets");
-	json_array_foreach (subsets, i, ss) {
+	json_array_foreach(subsets, i, ss)
+	{
 		size_t m2 = fe_push_index(c, i);
 		const json_t *o = fe_elem_obj(c, ss);
 		const json_t *ports, *p;
@@ -551,11 +576,13 @@ void vld_endpoints(struct fe_ctx *c, const json_t *obj, const json_t *old)
 		vld_endpoint_addresses(c, o, "addresses");
 		vld_endpoint_addresses(c, o, "notReadyAddresses");
 		ports = fe_arr(c, o, "ports");
-		json_array_foreach (ports, j, p) {
+		json_array_foreach(ports, j, p)
+		{
 			size_t m3 = fe_push(c, "ports");
 			size_t m4 = fe_push_index(c, j);
 			const json_t *po = fe_elem_obj(c, p);
-			const char *name = fe_str(c, po, "name"), *proto = fe_str(c, po, "protocol");
+			const char *name = fe_str(c, po, "name"),
+			           *proto = fe_str(c, po, "protocol");
 			const char *app = fe_str(c, po, "appProtocol");
 			long long port = 0;
 			int has = fe_int(c, po, "port", &port);

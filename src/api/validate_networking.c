@@ -8,10 +8,10 @@ static const char *const protocols[] = {"SCTP", "TCP", "UDP", NULL};
 static const char *const path_types[] = {"Exact", "ImplementationSpecific", "Prefix", NULL};
 static const char *const param_scopes[] = {"Cluster", "Namespace", NULL};
 
-#define MAX_ENDPOINTS 1000
-#define MAX_ADDRESSES 100
-#define MAX_PORTS 100
-#define MAX_ZONE_HINTS 8
+#define MAX_ENDPOINTS      1000
+#define MAX_ADDRESSES      100
+#define MAX_PORTS          100
+#define MAX_ZONE_HINTS     8
 #define MAX_CONTROLLER_LEN 250
 
 static int in_set(const char *s, const char *const *set)
@@ -53,12 +53,13 @@ static void vld_fqdn(struct fe_ctx *c, const char *v)
 	tmp[n] = '\0';
 	k = api_is_dns1123_subdomain(tmp, msgs);
 	if (k) {
-		fe_invalid_str(c, NULL, tmp, "%s%s%s", msgs[0], k > 1 ? "," : "", k > 1 ? msgs[1] : "");
+		fe_invalid_str(c, NULL, tmp, "%s%s%s", msgs[0], k > 1 ? "," : "",
+		               k > 1 ? msgs[1] : "");
 		return;
 	}
 	if (!strchr(tmp, '.'))
 		fe_invalid_str(c, NULL, tmp,
-			       "should be a domain with at least two segments separated by dots");
+		               "should be a domain with at least two segments separated by dots");
 }
 
 static void vld_hints(struct fe_ctx *c, const json_t *ep)
@@ -76,7 +77,8 @@ static void vld_hints(struct fe_ctx *c, const json_t *ep)
 		fe_too_many(c, "forZones", (long long)json_array_size(zones), MAX_ZONE_HINTS);
 		zones = NULL;
 	}
-	json_array_foreach (zones, i, z) {
+	json_array_foreach(zones, i, z)
+	{
 		size_t m = fe_push(c, "forZones");
 		size_t m2 = fe_push_index(c, i);
 		const json_t *o = fe_elem_obj(c, z);
@@ -105,7 +107,8 @@ static void vld_slice_endpoints(struct fe_ctx *c, const json_t *obj, const char 
 		fe_pop(c, mark);
 		return;
 	}
-	json_array_foreach (eps, i, e) {
+	json_array_foreach(eps, i, e)
+	{
 		size_t m2 = fe_push_index(c, i);
 		const json_t *o = fe_elem_obj(c, e);
 		const json_t *addrs = fe_arr(c, o, "addresses");
@@ -132,7 +135,8 @@ static void vld_slice_endpoints(struct fe_ctx *c, const json_t *obj, const char 
 			fe_required(c, "addresses", "must contain at least 1 address");
 		else if (na > MAX_ADDRESSES)
 			fe_too_many(c, "addresses", (long long)na, MAX_ADDRESSES);
-		json_array_foreach (na <= MAX_ADDRESSES ? addrs : NULL, j, a) {
+		json_array_foreach(na <= MAX_ADDRESSES ? addrs : NULL, j, a)
+		{
 			size_t m3 = fe_push(c, "addresses");
 			size_t m4 = fe_push_index(c, j);
 			const char *s = fe_elem_str(c, a);
@@ -177,7 +181,8 @@ static void vld_slice_ports(struct fe_ctx *c, const json_t *obj)
 		fe_pop(c, mark);
 		return;
 	}
-	json_array_foreach (ports, i, p) {
+	json_array_foreach(ports, i, p)
+	{
 		size_t m2 = fe_push_index(c, i);
 		const json_t *o = fe_elem_obj(c, p);
 		const char *name = fe_str(c, o, "name"), *proto = fe_str(c, o, "protocol");
@@ -344,12 +349,14 @@ static void vld_http_path(struct fe_ctx *c, const json_t *p)
 			fe_invalid_str(c, "path", path, "must be an absolute path");
 		for (size_t i = 0; n && i < 5; i++)
 			if (strstr(path, bad_seq[i]))
-				fe_invalid_str(c, "path", path, "must not contain '%s'", bad_seq[i]);
+				fe_invalid_str(c, "path", path, "must not contain '%s'",
+				               bad_seq[i]);
 		for (size_t i = 0; n && i < 2; i++) {
 			size_t k = strlen(bad_suffix[i]);
 
 			if (n >= k && !strcmp(path + n - k, bad_suffix[i]))
-				fe_invalid_str(c, "path", path, "cannot end with '%s'", bad_suffix[i]);
+				fe_invalid_str(c, "path", path, "cannot end with '%s'",
+				               bad_suffix[i]);
 		}
 	} else if (!strcmp(pt, "ImplementationSpecific")) {
 		if (n && path[0] != '/')
@@ -367,7 +374,8 @@ static void vld_rules(struct fe_ctx *c, const json_t *spec)
 	const json_t *rules = fe_arr(c, spec, "rules"), *r, *p;
 	size_t i, j, mark = fe_push(c, "rules");
 
-	json_array_foreach (rules, i, r) {
+	json_array_foreach(rules, i, r)
+	{
 		size_t m2 = fe_push_index(c, i);
 		const json_t *o = fe_elem_obj(c, r);
 		const char *host = fe_str(c, o, "host");
@@ -381,7 +389,8 @@ static void vld_rules(struct fe_ctx *c, const json_t *spec)
 
 			if (!json_array_size(paths))
 				fe_required(c, "paths", "%s", "");
-			json_array_foreach (paths, j, p) {
+			json_array_foreach(paths, j, p)
+			{
 				size_t m4 = fe_push(c, "paths");
 				size_t m5 = fe_push_index(c, j);
 				const json_t *po = fe_elem_obj(c, p);
@@ -403,13 +412,15 @@ static void vld_tls(struct fe_ctx *c, const json_t *spec)
 	const json_t *tls = fe_arr(c, spec, "tls"), *t, *h;
 	size_t i, j, mark = fe_push(c, "tls");
 
-	json_array_foreach (tls, i, t) {
+	json_array_foreach(tls, i, t)
+	{
 		size_t m2 = fe_push_index(c, i);
 		const json_t *o = fe_elem_obj(c, t);
 		const json_t *hosts = fe_arr(c, o, "hosts");
 		const char *secret = fe_str(c, o, "secretName");
 
-		json_array_foreach (hosts, j, h) {
+		json_array_foreach(hosts, j, h)
+		{
 			size_t m3 = fe_push(c, "hosts");
 			size_t m4 = fe_push_index(c, j);
 			const char *s = fe_elem_str(c, h);
@@ -439,7 +450,7 @@ void vld_ingress(struct fe_ctx *c, const json_t *obj, const json_t *old)
 	cls = fe_str(c, spec, "ingressClassName");
 	if (!json_array_size(json_object_get(spec, "rules")) && !be)
 		fe_invalid(c, NULL, json_object_get(spec, "rules"),
-			   "either `defaultBackend` or `rules` must be specified");
+		           "either `defaultBackend` or `rules` must be specified");
 	if (be) {
 		size_t m = fe_push(c, "defaultBackend");
 
@@ -453,7 +464,7 @@ void vld_ingress(struct fe_ctx *c, const json_t *obj, const json_t *old)
 	fe_pop(c, mark);
 	if (!old && annv && cls && strcmp(annv, cls))
 		fe_invalid_str(c, "annotations.kubernetes.io/ingress.class", annv,
-			       "must match `ingressClassName` when both are specified");
+		               "must match `ingressClassName` when both are specified");
 }
 
 void vld_ingress_status(struct fe_ctx *c, const json_t *obj, const json_t *old)
@@ -481,7 +492,7 @@ static void vld_domain_prefixed_path(struct fe_ctx *c, const char *sub, const ch
 
 	if (!slash || slash == v || !slash[1]) {
 		fe_invalid_str(c, sub, v,
-			       "must be a domain-prefixed path (such as \"acme.io/foo\")");
+		               "must be a domain-prefixed path (such as \"acme.io/foo\")");
 		return;
 	}
 	hl = (size_t)(slash - v);
@@ -495,11 +506,12 @@ static void vld_domain_prefixed_path(struct fe_ctx *c, const char *sub, const ch
 		fe_invalid_str(c, sub, v, "must be no more than 253 characters");
 	}
 	for (const char *p = slash + 1; *p; p++) {
-		if (!strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789/-._~%!$&'()*+,;=:",
-			    *p)) {
+		if (!strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789/"
+		            "-._~%!$&'()*+,;=:",
+		            *p)) {
 			fe_invalid_str(c, sub, slash + 1,
-				       "Invalid path (regex used for validation is "
-				       "'[A-Za-z0-9/\\-._~%%!$&'()*+,;=:]+')");
+			               "Invalid path (regex used for validation is "
+			               "'[A-Za-z0-9/\\-._~%%!$&'()*+,;=:]+')");
 			break;
 		}
 	}
@@ -524,7 +536,8 @@ void vld_ingressclass(struct fe_ctx *c, const json_t *obj, const json_t *old)
 	}
 	if (params) {
 		size_t m = fe_push(c, "parameters");
-		const char *group = fe_str(c, params, "apiGroup"), *kind = fe_str(c, params, "kind");
+		const char *group = fe_str(c, params, "apiGroup"),
+		           *kind = fe_str(c, params, "kind");
 		const char *name = fe_str(c, params, "name"), *scope = fe_str(c, params, "scope");
 		const char *ns = fe_str(c, params, "namespace");
 
@@ -544,7 +557,8 @@ void vld_ingressclass(struct fe_ctx *c, const json_t *obj, const json_t *old)
 			fe_not_supported(c, "scope", scope, param_scopes);
 		} else if (!strcmp(scope, "Namespace")) {
 			if (!ns)
-				fe_required(c, "namespace", "`parameters.scope` is set to 'Namespace'");
+				fe_required(c, "namespace",
+				            "`parameters.scope` is set to 'Namespace'");
 			else
 				vld_dns1123_label(c, "namespace", ns);
 		} else if (ns) {

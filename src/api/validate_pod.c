@@ -5,19 +5,42 @@
 
 static const char *const restart_policies[] = {"Always", "OnFailure", "Never", NULL};
 static const char *const dns_policies[] = {"ClusterFirstWithHostNet", "ClusterFirst", "Default",
-					   "None", NULL};
+                                           "None", NULL};
 static const char *const toleration_ops[] = {"Equal", "Exists", NULL};
 static const char *const taint_effects[] = {"NoSchedule", "PreferNoSchedule", "NoExecute", NULL};
 
 /* Volume sources a Volume may carry, exactly one of them. */
-static const char *const volume_sources[] = {
-	"hostPath",  "emptyDir",    "gcePersistentDisk", "awsElasticBlockStore", "gitRepo",
-	"secret",    "nfs",         "iscsi",             "glusterfs", "persistentVolumeClaim",
-	"rbd",       "flexVolume",  "cinder",            "cephfs",    "flocker",
-	"downwardAPI", "fc",        "azureFile",         "configMap", "vsphereVolume",
-	"quobyte",   "azureDisk",   "photonPersistentDisk", "projected", "portworxVolume",
-	"scaleIO",   "storageos",   "csi",               "ephemeral", "image",
-	NULL};
+static const char *const volume_sources[] = {"emptyDir",
+                                             "hostPath",
+                                             "gcePersistentDisk",
+                                             "awsElasticBlockStore",
+                                             "gitRepo",
+                                             "secret",
+                                             "nfs",
+                                             "iscsi",
+                                             "glusterfs",
+                                             "persistentVolumeClaim",
+                                             "rbd",
+                                             "flexVolume",
+                                             "cinder",
+                                             "cephfs",
+                                             "flocker",
+                                             "downwardAPI",
+                                             "fc",
+                                             "azureFile",
+                                             "configMap",
+                                             "vsphereVolume",
+                                             "quobyte",
+                                             "azureDisk",
+                                             "photonPersistentDisk",
+                                             "projected",
+                                             "portworxVolume",
+                                             "scaleIO",
+                                             "storageos",
+                                             "csi",
+                                             "ephemeral",
+                                             "image",
+                                             NULL};
 
 static int in_set(const char *s, const char *const *set)
 {
@@ -33,7 +56,8 @@ static void vld_volumes(struct fe_ctx *c, const json_t *spec, struct fe_set *vol
 	const json_t *vs = fe_arr(c, spec, "volumes"), *v;
 	size_t i, mark = fe_push(c, "volumes");
 
-	json_array_foreach (vs, i, v) {
+	json_array_foreach(vs, i, v)
+	{
 		size_t m2 = fe_push_index(c, i);
 		const json_t *o = fe_elem_obj(c, v);
 		const char *name = fe_str(c, o, "name");
@@ -75,7 +99,8 @@ static void vld_tolerations(struct fe_ctx *c, const json_t *spec)
 	const json_t *ts = fe_arr(c, spec, "tolerations"), *t;
 	size_t i, mark = fe_push(c, "tolerations");
 
-	json_array_foreach (ts, i, t) {
+	json_array_foreach(ts, i, t)
+	{
 		size_t m2 = fe_push_index(c, i);
 		const json_t *o = fe_elem_obj(c, t);
 		const char *key = fe_str(c, o, "key"), *op = fe_str(c, o, "operator");
@@ -94,11 +119,12 @@ static void vld_tolerations(struct fe_ctx *c, const json_t *spec)
 			vld_qualified_name(c, "key", key);
 		if ((!key || !*key) && strcmp(op, "Exists"))
 			fe_invalid_str(c, "operator", op,
-				       "operator must be Exists when `key` is empty, which means "
-				       "\"match all values and all keys\"");
+			               "operator must be Exists when `key` is empty, which means "
+			               "\"match all values and all keys\"");
 		if (has_secs && strcmp(effect, "NoExecute"))
-			fe_invalid_str(c, "effect", effect,
-				       "effect must be 'NoExecute' when `tolerationSeconds` is set");
+			fe_invalid_str(
+			    c, "effect", effect,
+			    "effect must be 'NoExecute' when `tolerationSeconds` is set");
 		if (!*op || !strcmp(op, "Equal")) {
 			const char *msgs[API_FMT_MAX_MSGS];
 			int n = api_is_label_value(value, msgs);
@@ -110,7 +136,7 @@ static void vld_tolerations(struct fe_ctx *c, const json_t *spec)
 		} else if (!strcmp(op, "Exists")) {
 			if (*value)
 				fe_invalid_str(c, "operator", value,
-					       "value must be empty when `operator` is 'Exists'");
+				               "value must be empty when `operator` is 'Exists'");
 		} else {
 			fe_not_supported(c, "operator", op, toleration_ops);
 		}
@@ -136,8 +162,9 @@ static void vld_dns_config(struct fe_ctx *c, const json_t *spec, const char *pol
 			goto out;
 		}
 		if (!json_array_size(ns)) {
-			fe_required(c, "nameservers",
-				    "must provide at least one DNS nameserver when `dnsPolicy` is None");
+			fe_required(
+			    c, "nameservers",
+			    "must provide at least one DNS nameserver when `dnsPolicy` is None");
 			goto out;
 		}
 	}
@@ -145,7 +172,8 @@ static void vld_dns_config(struct fe_ctx *c, const json_t *spec, const char *pol
 		goto out;
 	if (json_array_size(ns) > 3)
 		fe_invalid(c, "nameservers", ns, "must not have more than 3 nameservers");
-	json_array_foreach (ns, i, v) {
+	json_array_foreach(ns, i, v)
+	{
 		size_t m = fe_push(c, "nameservers");
 		size_t m2 = fe_push_index(c, i);
 		const char *s = fe_elem_str(c, v);
@@ -157,7 +185,8 @@ static void vld_dns_config(struct fe_ctx *c, const json_t *spec, const char *pol
 	}
 	if (json_array_size(search) > 32)
 		fe_invalid(c, "searches", search, "must not have more than 32 search paths");
-	json_array_foreach (search, i, v) {
+	json_array_foreach(search, i, v)
+	{
 		size_t m = fe_push(c, "searches");
 		size_t m2 = fe_push_index(c, i);
 		const char *s = fe_elem_str(c, v);
@@ -182,9 +211,10 @@ static void vld_dns_config(struct fe_ctx *c, const json_t *spec, const char *pol
 	}
 	if (total > 2048)
 		fe_invalid(c, "searches", search,
-			   "must not have more than 2048 characters (including spaces) in the "
-			   "search list");
-	json_array_foreach (opts, i, v) {
+		           "must not have more than 2048 characters (including spaces) in the "
+		           "search list");
+	json_array_foreach(opts, i, v)
+	{
 		size_t m = fe_push(c, "options");
 		size_t m2 = fe_push_index(c, i);
 		const json_t *o = fe_elem_obj(c, v);
@@ -204,7 +234,8 @@ static void vld_host_aliases(struct fe_ctx *c, const json_t *spec)
 	const json_t *as = fe_arr(c, spec, "hostAliases"), *a, *h;
 	size_t i, j, mark = fe_push(c, "hostAliases");
 
-	json_array_foreach (as, i, a) {
+	json_array_foreach(as, i, a)
+	{
 		size_t m2 = fe_push_index(c, i);
 		const json_t *o = fe_elem_obj(c, a);
 		const char *ip = fe_str(c, o, "ip");
@@ -212,7 +243,8 @@ static void vld_host_aliases(struct fe_ctx *c, const json_t *spec)
 
 		if (o)
 			vld_ip(c, "ip", ip ? ip : "");
-		json_array_foreach (hosts, j, h) {
+		json_array_foreach(hosts, j, h)
+		{
 			size_t m3 = fe_push(c, "hostnames");
 			size_t m4 = fe_push_index(c, j);
 			const char *s = fe_elem_str(c, h);
@@ -235,8 +267,10 @@ static void vld_host_network(struct fe_ctx *c, const json_t *spec)
 
 	if (!json_is_true(json_object_get(spec, "hostNetwork")))
 		return;
-	json_array_foreach (ctrs, i, ctr) {
-		json_array_foreach (json_object_get(ctr, "ports"), j, p) {
+	json_array_foreach(ctrs, i, ctr)
+	{
+		json_array_foreach(json_object_get(ctr, "ports"), j, p)
+		{
 			const json_t *hp = json_object_get(p, "hostPort");
 			const json_t *cp = json_object_get(p, "containerPort");
 			long long h = json_is_integer(hp) ? json_integer_value(hp) : 0;
@@ -248,8 +282,9 @@ static void vld_host_network(struct fe_ctx *c, const json_t *spec)
 				fe_push_index(c, i);
 				fe_push(c, "ports");
 				fe_push_index(c, j);
-				fe_invalid_int(c, "hostPort", h,
-					       "must match `containerPort` when `hostNetwork` is true");
+				fe_invalid_int(
+				    c, "hostPort", h,
+				    "must match `containerPort` when `hostNetwork` is true");
 				fe_pop(c, m);
 			}
 		}
@@ -295,7 +330,8 @@ static void vld_pod_spec(struct fe_ctx *c, const json_t *spec)
 	(void)fe_str(c, spec, "schedulerName");
 	vld_dns_config(c, spec, dns);
 	gates = fe_arr(c, spec, "readinessGates");
-	json_array_foreach (gates, i, g) {
+	json_array_foreach(gates, i, g)
+	{
 		size_t m = fe_push(c, "readinessGates");
 		size_t m2 = fe_push_index(c, i);
 		const json_t *o = fe_elem_obj(c, g);
@@ -313,7 +349,7 @@ static void vld_pod_spec(struct fe_ctx *c, const json_t *spec)
 		vld_dns1123_subdomain(c, "nodeName", s);
 	if (fe_int(c, spec, "activeDeadlineSeconds", &v) && (v < 1 || v > 2147483647))
 		fe_invalid_int(c, "activeDeadlineSeconds", v,
-			       "must be between 1 and 2147483647, inclusive");
+		               "must be between 1 and 2147483647, inclusive");
 	if ((s = fe_str(c, spec, "hostname")) && *s)
 		vld_dns1123_label(c, "hostname", s);
 	if ((s = fe_str(c, spec, "subdomain")) && *s)
@@ -331,7 +367,8 @@ static void vld_pod_spec(struct fe_ctx *c, const json_t *spec)
 static void munge(json_t *spec, const json_t *old)
 {
 	static const char *const lists[] = {"containers", "initContainers"};
-	static const char *const keys[] = {"activeDeadlineSeconds", "schedulingGates", "tolerations"};
+	static const char *const keys[] = {"activeDeadlineSeconds", "schedulingGates",
+	                                   "tolerations"};
 	const json_t *v;
 
 	for (size_t k = 0; k < 2; k++) {
@@ -340,7 +377,8 @@ static void munge(json_t *spec, const json_t *old)
 		size_t i;
 		json_t *ctr;
 
-		json_array_foreach (now, i, ctr) {
+		json_array_foreach(now, i, ctr)
+		{
 			const json_t *oc = json_array_get(before, i);
 			const json_t *img = json_object_get(oc, "image");
 
@@ -373,7 +411,8 @@ static int spec_diff(buf *b, const json_t *now, const json_t *old)
 	const json_t *v;
 	int r = buf_puts(b, "  core.PodSpec{\n");
 
-	json_object_foreach ((json_t *)old, k, v) {
+	json_object_foreach((json_t *)old, k, v)
+	{
 		const json_t *nv = json_object_get(now, k);
 
 		if (!r && !vld_same(nv, v)) {
@@ -391,7 +430,8 @@ static int spec_diff(buf *b, const json_t *now, const json_t *old)
 			}
 		}
 	}
-	json_object_foreach ((json_t *)now, k, v) {
+	json_object_foreach((json_t *)now, k, v)
+	{
 		if (!r && !json_object_get(old, k) && !json_is_null(v)) {
 			r = buf_printf(b, "+ \t%s: ", k);
 			if (!r)
@@ -411,10 +451,12 @@ static void vld_only_added_tolerations(struct fe_ctx *c, const json_t *spec, con
 	const json_t *before = json_object_get(ospec, "tolerations"), *ot, *nt;
 	size_t i, j;
 
-	json_array_foreach (before, i, ot) {
+	json_array_foreach(before, i, ot)
+	{
 		int found = 0;
 
-		json_array_foreach (now, j, nt) {
+		json_array_foreach(now, j, nt)
+		{
 			json_t *a, *b;
 
 			if (!json_is_object(ot) || !json_is_object(nt))
@@ -436,8 +478,8 @@ static void vld_only_added_tolerations(struct fe_ctx *c, const json_t *spec, con
 		}
 		if (!found) {
 			fe_forbidden(c, "tolerations",
-				     "existing toleration can not be modified except its "
-				     "tolerationSeconds");
+			             "existing toleration can not be modified except its "
+			             "tolerationSeconds");
 			return;
 		}
 	}
@@ -470,17 +512,17 @@ static void vld_pod_update(struct fe_ctx *c, const json_t *obj, const json_t *ol
 
 		if (n < 0 || n > 2147483647) {
 			fe_invalid_int(c, "activeDeadlineSeconds", n,
-				       "must be between 0 and 2147483647, inclusive");
+			               "must be between 0 and 2147483647, inclusive");
 			goto out;
 		}
 		if (json_is_integer(oad) && json_integer_value(oad) < n) {
 			fe_invalid_int(c, "activeDeadlineSeconds", n,
-				       "must be less than or equal to previous value");
+			               "must be less than or equal to previous value");
 			goto out;
 		}
 	} else if (json_is_integer(oad)) {
 		fe_invalid_raw(c, "activeDeadlineSeconds", "null",
-			       "must not update from a positive integer to nil value");
+		               "must not update from a positive integer to nil value");
 	}
 	vld_only_added_tolerations(c, spec, ospec);
 	if (json_equal((json_t *)spec, (json_t *)ospec))
@@ -497,13 +539,14 @@ static void vld_pod_update(struct fe_ctx *c, const json_t *obj, const json_t *ol
 		if (spec_diff(&d, munged, ospec) < 0)
 			c->oom = 1;
 		else
-			fe_forbidden(c, NULL,
-				     "pod updates may not change fields other than "
-				     "`spec.containers[*].image`,`spec.initContainers[*].image`,"
-				     "`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions "
-				     "to existing tolerations),`spec.terminationGracePeriodSeconds` "
-				     "(allow it to be set to 1 if it was previously negative)\n%s",
-				     d.data);
+			fe_forbidden(
+			    c, NULL,
+			    "pod updates may not change fields other than "
+			    "`spec.containers[*].image`,`spec.initContainers[*].image`,"
+			    "`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions "
+			    "to existing tolerations),`spec.terminationGracePeriodSeconds` "
+			    "(allow it to be set to 1 if it was previously negative)\n%s",
+			    d.data);
 		buf_free(&d);
 	}
 	json_decref(munged);
@@ -528,15 +571,15 @@ void vld_pod(struct fe_ctx *c, const json_t *obj, const json_t *old)
 }
 
 /* status.podIPs / status.hostIPs: valid, one per family, no duplicates. */
-static void vld_ip_list(struct fe_ctx *c, const json_t *status, const char *key,
-			const char *gotype)
+static void vld_ip_list(struct fe_ctx *c, const json_t *status, const char *key, const char *gotype)
 {
 	const json_t *ips = fe_arr(c, status, key), *e;
 	size_t i, mark = fe_push(c, key), n = json_array_size(ips);
 	int n4 = 0, n6 = 0;
 	struct fe_set seen = FE_SET_INIT;
 
-	json_array_foreach (ips, i, e) {
+	json_array_foreach(ips, i, e)
+	{
 		size_t m2 = fe_push_index(c, i);
 		const json_t *o = fe_elem_obj(c, e);
 		const char *ip = fe_str(c, o, "ip");
@@ -590,7 +633,7 @@ void vld_pod_status(struct fe_ctx *c, const json_t *obj, const json_t *old)
 
 		if (json_array_size(hips) && strcmp(hip ? hip : "", first ? first : ""))
 			fe_invalid_str(c, "hostIPs[0].ip", first ? first : "",
-				       "must be equal to `hostIP`");
+			               "must be equal to `hostIP`");
 	}
 	fe_pop(c, mark);
 }

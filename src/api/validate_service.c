@@ -5,12 +5,12 @@
 #include <string.h>
 
 static const char *const svc_types[] = {"ClusterIP", "ExternalName", "LoadBalancer", "NodePort",
-					NULL};
+                                        NULL};
 static const char *const svc_affinities[] = {"ClientIP", "None", NULL};
 static const char *const svc_protocols[] = {"SCTP", "TCP", "UDP", NULL};
 static const char *const svc_families[] = {"IPv4", "IPv6", NULL};
 static const char *const svc_policies[] = {"PreferDualStack", "RequireDualStack", "SingleStack",
-					   NULL};
+                                           NULL};
 static const char *const svc_traffic[] = {"Cluster", "Local", NULL};
 static const char *const svc_distribution[] = {"PreferClose", NULL};
 static const char *const lb_ip_modes[] = {"Proxy", "VIP", NULL};
@@ -87,7 +87,7 @@ static int str_in(const char *s, const char *const *set)
 
 /* Emits an Invalid whose bad value is a Go slice rendering of arr. */
 static void invalid_list(struct fe_ctx *c, const char *sub, const char *gotype, const json_t *arr,
-			 const char *detail)
+                         const char *detail)
 {
 	buf b = BUF_INIT;
 
@@ -121,15 +121,16 @@ static int set_add(struct fe_ctx *c, struct fe_set *set, const char *key)
 	return r;
 }
 
-static void vld_service_ports(struct fe_ctx *c, const json_t *spec, const char *type)
+static void vld_service_ports(struct fe_ctx *c, const json_t *ports, const char *type)
 {
-	const json_t *ports = fe_arr(c, spec, "ports"), *p;
+	const json_t *p;
 	size_t i, n = arr_len(ports);
 	size_t mark = fe_push(c, "ports");
 	struct fe_set names = FE_SET_INIT, nodeports = FE_SET_INIT, keys = FE_SET_INIT;
 	char key[64];
 
-	json_array_foreach (ports, i, p) {
+	json_array_foreach(ports, i, p)
+	{
 		size_t m2 = fe_push_index(c, i);
 		const json_t *sp = fe_elem_obj(c, p);
 		const char *name = fe_str(c, sp, "name");
@@ -163,7 +164,8 @@ static void vld_service_ports(struct fe_ctx *c, const json_t *spec, const char *
 		if (has_np && np != 0) {
 			vld_port_num(c, "nodePort", np);
 			if (type && !strcmp(type, "ClusterIP"))
-				fe_forbidden(c, "nodePort", "may not be used when `type` is 'ClusterIP'");
+				fe_forbidden(c, "nodePort",
+				             "may not be used when `type` is 'ClusterIP'");
 			/* (protocol, nodePort) pairs are unique. */
 			snprintf(key, sizeof(key), "%.20s/%lld", proto ? proto : "", np);
 			if (set_add(c, &nodeports, key))
@@ -177,11 +179,12 @@ static void vld_service_ports(struct fe_ctx *c, const json_t *spec, const char *
 
 			if (buf_puts(&b, "core.ServicePort{Name:\"\", Protocol:") < 0 ||
 			    fe_goquote(&b, pr, strlen(pr)) < 0 ||
-			    buf_printf(&b,
-				       ", AppProtocol:(*string)(nil), Port:%lld, "
-				       "TargetPort:intstr.IntOrString{Type:0, IntVal:0, StrVal:\"\"}, "
-				       "NodePort:0}",
-				       port) < 0 ||
+			    buf_printf(
+			        &b,
+			        ", AppProtocol:(*string)(nil), Port:%lld, "
+			        "TargetPort:intstr.IntOrString{Type:0, IntVal:0, StrVal:\"\"}, "
+			        "NodePort:0}",
+			        port) < 0 ||
 			    buf_cstr(&b) < 0)
 				c->oom = 1;
 			else
@@ -207,7 +210,8 @@ static void vld_cluster_ips(struct fe_ctx *c, const json_t *svc, const json_t *s
 	size_t i, j, n = arr_len(ips);
 	int bad_ips = 0, n4 = 0, n6 = 0;
 
-	json_array_foreach (ips, i, v) {
+	json_array_foreach(ips, i, v)
+	{
 		size_t m = fe_push(c, "clusterIPs");
 		size_t m2 = fe_push_index(c, i);
 
@@ -216,7 +220,8 @@ static void vld_cluster_ips(struct fe_ctx *c, const json_t *svc, const json_t *s
 		fe_pop(c, m2);
 		fe_pop(c, m);
 	}
-	json_array_foreach (fams, i, v) {
+	json_array_foreach(fams, i, v)
+	{
 		size_t m = fe_push(c, "ipFamilies");
 		size_t m2 = fe_push_index(c, i);
 
@@ -232,13 +237,14 @@ static void vld_cluster_ips(struct fe_ctx *c, const json_t *svc, const json_t *s
 			fe_required(c, "clusterIPs", "%s", "");
 		else if (strcmp(arr_str(ips, 0), cip))
 			invalid_list(c, "clusterIPs", "[]string", ips,
-				     "first value must match `clusterIP`");
+			             "first value must match `clusterIP`");
 	} else if (n) {
 		invalid_list(c, "clusterIPs", "[]string", ips,
-			     "must be empty when `clusterIP` is not specified");
+		             "must be empty when `clusterIP` is not specified");
 	}
 
-	json_array_foreach (fams, i, v) {
+	json_array_foreach(fams, i, v)
+	{
 		const char *f = json_is_string(v) ? json_string_value(v) : NULL;
 		char sub[48];
 
@@ -266,7 +272,7 @@ static void vld_cluster_ips(struct fe_ctx *c, const json_t *svc, const json_t *s
 			if (n > 1) {
 				bad_ips = 1;
 				invalid_list(c, "clusterIPs", "[]string", ips,
-					     "'None' must be the first and only value");
+				             "'None' must be the first and only value");
 			}
 			continue;
 		}
@@ -286,7 +292,7 @@ static void vld_cluster_ips(struct fe_ctx *c, const json_t *svc, const json_t *s
 		return;
 	if (n > 1 && !(n4 && n6))
 		invalid_list(c, "clusterIPs", "[]string", ips,
-			     "may specify no more than one IP for each IP family");
+		             "may specify no more than one IP for each IP family");
 	if (!is_headless(svc) && n && arr_len(fams)) {
 		for (i = 0; i < n && i < arr_len(fams); i++) {
 			const char *ip = arr_str(ips, i), *f = arr_str(fams, i);
@@ -295,11 +301,13 @@ static void vld_cluster_ips(struct fe_ctx *c, const json_t *svc, const json_t *s
 
 			snprintf(sub, sizeof(sub), "clusterIPs[%zu]", i);
 			if (!strcmp(f, "IPv4") && fam == 6)
-				fe_invalid_str(c, sub, ip,
-					       "expected an IPv4 value as indicated by `ipFamilies[%zu]`", i);
+				fe_invalid_str(
+				    c, sub, ip,
+				    "expected an IPv4 value as indicated by `ipFamilies[%zu]`", i);
 			if (!strcmp(f, "IPv6") && fam != 6)
-				fe_invalid_str(c, sub, ip,
-					       "expected an IPv6 value as indicated by `ipFamilies[%zu]`", i);
+				fe_invalid_str(
+				    c, sub, ip,
+				    "expected an IPv6 value as indicated by `ipFamilies[%zu]`", i);
 		}
 	}
 }
@@ -326,7 +334,7 @@ static void vld_traffic(struct fe_ctx *c, const json_t *svc, const json_t *spec,
 	if (!externally_accessible(svc)) {
 		if (etp && *etp)
 			fe_invalid_str(c, "externalTrafficPolicy", etp,
-				       "may only be set for externally-accessible services");
+			               "may only be set for externally-accessible services");
 	} else if (!etp || !*etp) {
 		fe_required(c, "externalTrafficPolicy", "%s", "");
 	} else if (!str_in(etp, svc_traffic)) {
@@ -336,14 +344,14 @@ static void vld_traffic(struct fe_ctx *c, const json_t *svc, const json_t *spec,
 	if (!needs_health_check(svc)) {
 		if (hc != 0)
 			fe_invalid_int(c, "healthCheckNodePort", hc,
-				       "may only be set when `type` is 'LoadBalancer' and "
-				       "`externalTrafficPolicy` is 'Local'");
+			               "may only be set when `type` is 'LoadBalancer' and "
+			               "`externalTrafficPolicy` is 'Local'");
 	} else if (hc != 0) {
 		vld_port_num(c, "healthCheckNodePort", hc);
 	}
 	if (!itp) {
 		if (type && (!strcmp(type, "NodePort") || !strcmp(type, "LoadBalancer") ||
-			     !strcmp(type, "ClusterIP")))
+		             !strcmp(type, "ClusterIP")))
 			fe_required(c, "internalTrafficPolicy", "%s", "");
 	} else if (!str_in(itp, svc_traffic)) {
 		fe_not_supported(c, "internalTrafficPolicy", itp, svc_traffic);
@@ -367,7 +375,8 @@ static void vld_source_ranges(struct fe_ctx *c, const json_t *obj, const json_t 
 
 		if (!is_lb)
 			fe_forbidden(c, NULL, "may only be used when `type` is 'LoadBalancer'");
-		json_array_foreach (ranges, i, v) {
+		json_array_foreach(ranges, i, v)
+		{
 			size_t m2 = fe_push_index(c, i);
 			const char *s = fe_elem_str(c, v);
 
@@ -376,7 +385,8 @@ static void vld_source_ranges(struct fe_ctx *c, const json_t *obj, const json_t 
 				while (isspace((unsigned char)*s))
 					s++;
 				snprintf(tmp, sizeof(tmp), "%s", s);
-				for (size_t k = strlen(tmp); k && isspace((unsigned char)tmp[k - 1]); k--)
+				for (size_t k = strlen(tmp);
+				     k && isspace((unsigned char)tmp[k - 1]); k--)
 					tmp[k - 1] = '\0';
 				vld_cidr(c, NULL, tmp);
 			}
@@ -435,18 +445,21 @@ static void vld_affinity(struct fe_ctx *c, const json_t *spec)
 		fe_not_supported(c, "sessionAffinity", aff, svc_affinities);
 	} else if (!strcmp(aff, "ClientIP")) {
 		if (!cfg)
-			fe_required(c, "sessionAffinityConfig", "when session affinity type is ClientIP");
+			fe_required(c, "sessionAffinityConfig",
+			            "when session affinity type is ClientIP");
 		else if (!cip)
 			fe_required(c, "sessionAffinityConfig.clientIP",
-				    "when session affinity type is ClientIP");
+			            "when session affinity type is ClientIP");
 		else if (!has_t)
 			fe_required(c, "sessionAffinityConfig.clientIP.timeoutSeconds",
-				    "when session affinity type is ClientIP");
+			            "when session affinity type is ClientIP");
 		else if (t <= 0 || t > MAX_AFFINITY_SECONDS)
 			fe_invalid_int(c, "sessionAffinityConfig.clientIP.timeoutSeconds", t,
-				       "must be greater than 0 and less than %d", MAX_AFFINITY_SECONDS);
+			               "must be greater than 0 and less than %d",
+			               MAX_AFFINITY_SECONDS);
 	} else if (cfg) {
-		fe_forbidden(c, "sessionAffinityConfig", "must not be set when session affinity is None");
+		fe_forbidden(c, "sessionAffinityConfig",
+		             "must not be set when session affinity is None");
 	}
 }
 
@@ -458,7 +471,7 @@ static void vld_service_spec(struct fe_ctx *c, const json_t *obj)
 	const char *type, *ename, *lbclass;
 	const char *topo = fe_peek_str(ann, "service.kubernetes.io/topology-mode");
 	const char *hints = fe_peek_str(ann, "service.kubernetes.io/topology-aware-hints");
-	const json_t *eips;
+	const json_t *eips, *ports;
 	size_t mark, i;
 	int alloc;
 
@@ -467,25 +480,25 @@ static void vld_service_spec(struct fe_ctx *c, const json_t *obj)
 		fe_push(c, "annotations");
 		fe_push_key(c, "service.kubernetes.io/topology-mode");
 		fe_invalid_str(c, NULL, topo,
-			       "must match annotations[service.kubernetes.io/topology-aware-hints] "
-			       "when both are specified");
+		               "must match annotations[service.kubernetes.io/topology-aware-hints] "
+		               "when both are specified");
 		fe_pop(c, mark);
 	}
 	mark = fe_push(c, "spec");
 	type = fe_str(c, spec, "type");
 	ename = fe_str(c, spec, "externalName");
 	lbclass = fe_str(c, spec, "loadBalancerClass");
+	ports = fe_arr(c, spec, "ports");
 
-	if (arr_len(spec_arr(obj, "ports")) == 0 && !is_headless(obj) &&
-	    !(type && !strcmp(type, "ExternalName")))
+	if (arr_len(ports) == 0 && !is_headless(obj) && !(type && !strcmp(type, "ExternalName")))
 		fe_required(c, "ports", "%s", "");
 
 	if (type && !strcmp(type, "LoadBalancer") && is_headless(obj)) {
 		fe_invalid_str(c, "clusterIPs[0]", "None",
-			       "may not be set to 'None' for LoadBalancer services");
+		               "may not be set to 'None' for LoadBalancer services");
 	} else if (type && !strcmp(type, "NodePort") && is_headless(obj)) {
 		fe_invalid_str(c, "clusterIPs[0]", "None",
-			       "may not be set to 'None' for NodePort services");
+		               "may not be set to 'None' for NodePort services");
 	} else if (type && !strcmp(type, "ExternalName")) {
 		size_t n;
 
@@ -494,7 +507,8 @@ static void vld_service_spec(struct fe_ctx *c, const json_t *obj)
 		if (arr_len(spec_arr(obj, "ipFamilies")))
 			fe_forbidden(c, "ipFamilies", "may not be set for ExternalName services");
 		if (fe_present(spec, "ipFamilyPolicy"))
-			fe_forbidden(c, "ipFamilyPolicy", "may not be set for ExternalName services");
+			fe_forbidden(c, "ipFamilyPolicy",
+			             "may not be set for ExternalName services");
 		/* A CNAME may end in a dot to mark it fully qualified. */
 		n = ename ? strlen(ename) : 0;
 		if (n && ename[n - 1] == '.')
@@ -514,13 +528,14 @@ static void vld_service_spec(struct fe_ctx *c, const json_t *obj)
 		}
 	}
 
-	vld_service_ports(c, spec, type);
+	vld_service_ports(c, ports, type);
 	vld_labels(c, spec, "selector");
 	vld_affinity(c, spec);
 	vld_cluster_ips(c, obj, spec);
 
 	eips = fe_arr(c, spec, "externalIPs");
-	json_array_foreach (eips, i, v) {
+	json_array_foreach(eips, i, v)
+	{
 		size_t m = fe_push(c, "externalIPs");
 		size_t m2 = fe_push_index(c, i);
 		const char *ip = fe_elem_str(c, v);
@@ -543,9 +558,9 @@ static void vld_service_spec(struct fe_ctx *c, const json_t *obj)
 	if (fe_bool(c, spec, "allocateLoadBalancerNodePorts", &alloc)) {
 		if (!type || strcmp(type, "LoadBalancer"))
 			fe_forbidden(c, "allocateLoadBalancerNodePorts",
-				     "may only be used when `type` is 'LoadBalancer'");
+			             "may only be used when `type` is 'LoadBalancer'");
 	} else if (type && !strcmp(type, "LoadBalancer") &&
-		   !fe_present(spec, "allocateLoadBalancerNodePorts")) {
+	           !fe_present(spec, "allocateLoadBalancerNodePorts")) {
 		/* Kubernetes reports this one without the "spec." prefix. */
 		struct fe_saved saved;
 
@@ -558,7 +573,8 @@ static void vld_service_spec(struct fe_ctx *c, const json_t *obj)
 		if (lbclass)
 			vld_qualified_name(c, "loadBalancerClass", lbclass);
 	} else if (lbclass) {
-		fe_forbidden(c, "loadBalancerClass", "may only be used when `type` is 'LoadBalancer'");
+		fe_forbidden(c, "loadBalancerClass",
+		             "may only be used when `type` is 'LoadBalancer'");
 	}
 
 	vld_traffic(c, obj, spec, type);
@@ -585,21 +601,24 @@ static void vld_upgrade_downgrade(struct fe_ctx *c, const json_t *svc, const jso
 					char sub[48];
 
 					snprintf(sub, sizeof(sub), "clusterIPs[%zu]", i);
-					invalid_list(c, sub, "[]string", ips, "may not change once set");
+					invalid_list(c, sub, "[]string", ips,
+					             "may not change once set");
 				}
 		} else if (on > n) {
 			if (n == 0)
 				invalid_list(c, "clusterIPs[0]", "[]string", ips,
-					     "primary clusterIP can not be unset");
+				             "primary clusterIP can not be unset");
 			if (n > 0 && strcmp(arr_str(ips, 0), arr_str(oips, 0)))
 				invalid_list(c, "clusterIPs[0]", "[]string", ips,
-					     "may not change once set");
+				             "may not change once set");
 			if (n == 1 && !single)
-				invalid_ptr(c, "ipFamilyPolicy", policy,
-					    "must be set to 'SingleStack' when releasing the secondary "
-					    "clusterIP");
+				invalid_ptr(
+				    c, "ipFamilyPolicy", policy,
+				    "must be set to 'SingleStack' when releasing the secondary "
+				    "clusterIP");
 		} else if (on > 0 && strcmp(arr_str(ips, 0), arr_str(oips, 0))) {
-			invalid_list(c, "clusterIPs[0]", "[]string", ips, "may not change once set");
+			invalid_list(c, "clusterIPs[0]", "[]string", ips,
+			             "may not change once set");
 		}
 	}
 
@@ -612,16 +631,18 @@ static void vld_upgrade_downgrade(struct fe_ctx *c, const json_t *svc, const jso
 		for (i = 0; i < on; i++)
 			if (strcmp(arr_str(ofams, i), arr_str(fams, i)))
 				invalid_list(c, "ipFamilies[0]", "[]core.IPFamily", fams,
-					     "may not change once set");
+				             "may not change once set");
 	} else if (on > n) {
 		if (arr_len(ips) == 0)
 			invalid_list(c, "ipFamilies[0]", "[]core.IPFamily", fams,
-				     "primary ipFamily can not be unset");
+			             "primary ipFamily can not be unset");
 		if (n > 0 && strcmp(arr_str(fams, 0), arr_str(ofams, 0)))
-			invalid_list(c, "ipFamilies[0]", "[]string", ips, "may not change once set");
+			invalid_list(c, "ipFamilies[0]", "[]string", ips,
+			             "may not change once set");
 		if (n == 1 && !single)
-			invalid_ptr(c, "ipFamilyPolicy", policy,
-				    "must be set to 'SingleStack' when releasing the secondary ipFamily");
+			invalid_ptr(
+			    c, "ipFamilyPolicy", policy,
+			    "must be set to 'SingleStack' when releasing the secondary ipFamily");
 	} else if (on > 0 && n > 0 && strcmp(arr_str(fams, 0), arr_str(ofams, 0))) {
 		invalid_list(c, "ipFamilies[0]", "[]string", ips, "may not change once set");
 	}
@@ -636,12 +657,12 @@ static void vld_service_update(struct fe_ctx *c, const json_t *obj, const json_t
 	vld_upgrade_downgrade(c, obj, old);
 	if (is_type(obj, "LoadBalancer") && is_type(old, "LoadBalancer") &&
 	    !vld_same(json_object_get(spec_of(obj), "loadBalancerClass"),
-		      json_object_get(spec_of(old), "loadBalancerClass")))
+	              json_object_get(spec_of(old), "loadBalancerClass")))
 		invalid_ptr(c, "loadBalancerClass", spec_str(obj, "loadBalancerClass"),
-			    "may not change once set");
+		            "may not change once set");
 	if (needs_health_check(old) && needs_health_check(obj) &&
 	    !vld_same(json_object_get(spec_of(obj), "healthCheckNodePort"),
-		      json_object_get(spec_of(old), "healthCheckNodePort")))
+	              json_object_get(spec_of(old), "healthCheckNodePort")))
 		fe_forbidden(c, "healthCheckNodePort", "field is immutable");
 	fe_pop(c, mark);
 }
@@ -666,7 +687,8 @@ void vld_lb_status(struct fe_ctx *c, const json_t *lb, int service_is_lb, int is
 		fe_pop(c, mark);
 		return;
 	}
-	json_array_foreach (ing, i, e) {
+	json_array_foreach(ing, i, e)
+	{
 		size_t m2 = fe_push_index(c, i);
 		const json_t *o = fe_elem_obj(c, e);
 		const char *ip = fe_str(c, o, "ip");
@@ -680,14 +702,16 @@ void vld_lb_status(struct fe_ctx *c, const json_t *lb, int service_is_lb, int is
 			if (!mode && ip && *ip)
 				fe_required(c, "ipMode", "must be specified when `ip` is set");
 			else if (mode && !(ip && *ip))
-				fe_forbidden(c, "ipMode", "may not be specified when `ip` is not set");
+				fe_forbidden(c, "ipMode",
+				             "may not be specified when `ip` is not set");
 			else if (mode && !str_in(mode, lb_ip_modes))
 				fe_not_supported(c, "ipMode", mode, lb_ip_modes);
 		}
 		if (host && *host) {
 			vld_dns1123_subdomain(c, "hostname", host);
 			if (api_parse_ip(host, NULL))
-				fe_invalid_str(c, "hostname", host, "must be a DNS name, not an IP address");
+				fe_invalid_str(c, "hostname", host,
+				               "must be a DNS name, not an IP address");
 		}
 		fe_pop(c, m2);
 	}

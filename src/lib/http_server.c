@@ -199,9 +199,11 @@ void http_server_abort_pending(http_server *s)
 
 static int http_status_line(http_conn *c, int status, const char *ctype)
 {
-	int r = buf_printf(&c->out, "HTTP/1.1 %d %s\r\nContent-Type: %s\r\n"
-				    "Cache-Control: no-cache, private\r\n",
-			   status, http_reason(status), ctype);
+	int own_cache = buf_avail(&c->hdrs) && buf_cstr(&c->hdrs) == 0 &&
+			strstr(buf_head(&c->hdrs), "Cache-Control:");
+	int r = buf_printf(&c->out, "HTTP/1.1 %d %s\r\nContent-Type: %s\r\n%s", status,
+			   http_reason(status), ctype,
+			   own_cache ? "" : "Cache-Control: no-cache, private\r\n");
 
 	if (r == 0 && buf_avail(&c->hdrs))
 		r = buf_append(&c->out, buf_head(&c->hdrs), buf_avail(&c->hdrs));

@@ -5,6 +5,7 @@
  * kubectl asks for aggregated discovery first; answering with the legacy
  * documents (plain application/json) makes it fall back, which it supports.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -93,20 +94,41 @@ static void disc_send(struct rest_req *r, json_t *o)
 	json_decref(o);
 }
 
+/* Documents are immutable per hash: clients cache them as kube-apiserver lets them. */
 static void disc_openapi(struct rest_req *r, const char *path)
 {
+	const char *gv = path + strlen("/openapi/v3/"), *want = rest_param(r, "hash"), *hash;
+	const char *data;
+	char etag[160], loc[300];
+	size_t len;
 	buf b = BUF_INIT;
-	int rc;
 
-	if (!strcmp(path, "/openapi/v3") || !strcmp(path, "/openapi/v3/"))
-		rc = openapi_v3_index(&b);
-	else
-		rc = openapi_v3_doc(path + strlen("/openapi/v3/"), &b);
-	if (rc < 0)
+	if (!strcmp(path, "/openapi/v3") || !strcmp(path, "/openapi/v3/")) {
+		if (openapi_v3_index(&b) < 0)
+			rest_internal(r, -ENOMEM);
+		else
+			http_respond(r->c, 200, "application/json", b.data, b.len);
+		buf_free(&b);
+		return;
+	}
+	hash = openapi_v3_hash(gv);
+	if (!hash || openapi_v3_doc_ref(gv, &data, &len) < 0) {
 		rest_errorf(r, 404, "NotFound", "the server could not find the requested resource");
-	else
-		http_respond(r->c, 200, "application/json", b.data, b.len);
-	buf_free(&b);
+		return;
+	}
+	snprintf(etag, sizeof(etag), "\"%s\"", hash);
+	http_add_header(r->c, "Etag", etag);
+	if (want && strcmp(want, hash) != 0) {
+		snprintf(loc, sizeof(loc), "/openapi/v3/%s?hash=%s", gv, hash);
+		http_add_header(r->c, "Location", loc);
+		http_respond(r->c, 301, "text/plain", "", 0);
+		return;
+	}
+	if (want) {
+		http_add_header(r->c, "Cache-Control", "public, immutable");
+		http_add_header(r->c, "Expires", "Fri, 01 Jan 2038 00:00:00 GMT");
+	}
+	http_respond(r->c, 200, "application/json", data, len);
 }
 
 int discovery_handle(struct rest_req *r, const char *path)

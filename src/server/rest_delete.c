@@ -15,6 +15,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "api/k8spb.h"
 #include "api/selector.h"
 #include "lib/log.h"
 #include "server/registry.h"
@@ -246,7 +247,12 @@ static json_t *rest_delete_body(struct rest_req *r, int *bad)
 
 	*bad = 0;
 	if (buf_avail(&r->hr->body)) {
-		body = json_loadb(buf_head(&r->hr->body), buf_avail(&r->hr->body), 0, NULL);
+		if (k8spb_is_protobuf(buf_head(&r->hr->body), buf_avail(&r->hr->body)))
+			body = k8spb_decode(buf_head(&r->hr->body), buf_avail(&r->hr->body), NULL,
+					    0);
+		else
+			body = json_loadb(buf_head(&r->hr->body), buf_avail(&r->hr->body), 0,
+					  NULL);
 		if (!json_is_object(body)) {
 			json_decref(body);
 			rest_errorf(r, 400, "BadRequest", "the DeleteOptions body is not valid JSON");

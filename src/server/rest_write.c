@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "api/defaults.h"
+#include "api/k8spb.h"
 #include "api/patch.h"
 #include "api/validate.h"
 #include "lib/log.h"
@@ -67,7 +68,16 @@ json_t *rest_decode_body(struct rest_req *r)
 		rest_errorf(r, 400, "BadRequest", "the request body is empty");
 		return NULL;
 	}
-	if (rest_ctype_is(ct, "application/yaml") || rest_ctype_is(ct, "application/x-yaml") ||
+	if (rest_ctype_is(ct, K8SPB_CONTENT_TYPE)) {
+		/* kubectl's typed clients (create namespace|service|secret ...) */
+		o = k8spb_decode(buf_head(b), buf_avail(b), err, sizeof(err));
+		if (!o) {
+			rest_errorf(r, 400, "BadRequest", "the body of the request could not be "
+							 "decoded: %s",
+				    err);
+			return NULL;
+		}
+	} else if (rest_ctype_is(ct, "application/yaml") || rest_ctype_is(ct, "application/x-yaml") ||
 	    rest_ctype_is(ct, "text/yaml")) {
 		o = yaml_to_json(buf_head(b), buf_avail(b), err, sizeof(err));
 		if (!o) {
@@ -605,6 +615,10 @@ void rest_patch(struct rest_req *r)
 	}
 	if (rc == -ENOMEM) {
 		rest_internal(r, rc);
+		goto out;
+	}
+	if (rc == -E2BIG) {
+		rest_errorf(r, 413, "RequestEntityTooLarge", "%s", err);
 		goto out;
 	}
 	if (rc < 0 || !json_is_object(res)) {

@@ -106,8 +106,6 @@ def test_create_from_file(server, tmp_path):
     assert server.kjson("get", "svc", name, "-n", ns)["metadata"]["namespace"] == ns
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: typed-client commands send protobuf bodies "
-                   "(Content-Type application/vnd.kubernetes.protobuf); server answers 400")
 def test_create_service_clusterip(server):
     name = uniq("csc")
     p = server.kubectl("create", "service", "clusterip", name, "--tcp=80:8080", check=False)
@@ -120,8 +118,6 @@ def test_create_service_clusterip(server):
     assert s["spec"]["clusterIP"].startswith("10.43.")
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: typed-client commands send protobuf bodies "
-                   "(Content-Type application/vnd.kubernetes.protobuf); server answers 400")
 def test_create_service_nodeport(server):
     name = uniq("csn")
     p = server.kubectl("create", "service", "nodeport", name, "--tcp=5678:8080", check=False)
@@ -131,8 +127,6 @@ def test_create_service_nodeport(server):
     assert 30000 <= s["spec"]["ports"][0]["nodePort"] <= 32767
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: typed-client commands send protobuf bodies "
-                   "(Content-Type application/vnd.kubernetes.protobuf); server answers 400")
 def test_create_namespace_and_secret(server):
     ns = uniq("cns")
     p = server.kubectl("create", "namespace", ns, check=False)
