@@ -48,7 +48,7 @@ static json_t *decode_file(const char *name, char *err, size_t errlen)
 	snprintf(path, sizeof(path), VEC_DIR "%s.pb", name);
 	data = read_file(path, &len);
 	if (!data) {
-		snprintf(err, errlen, "cannot read %s", path);
+		snprintf(err, errlen, "cannot read %.200s", path);
 		return NULL;
 	}
 	j = k8spb_decode(data, len, err, errlen);
