@@ -96,8 +96,9 @@ static void dft_namespace(struct dft *d, json_t *ns)
 	if (spec && dft_unset(spec, "finalizers"))
 		dft_set_new(d, spec, "finalizers", json_array());
 	fins = dft_arr(spec, "finalizers");
-	json_array_foreach(fins, i, f) if (json_is_string(f) &&
-	                                   !strcmp(json_string_value(f), "kubernetes")) has = 1;
+	json_array_foreach (fins, i, f)
+		if (json_is_string(f) && !strcmp(json_string_value(f), "kubernetes"))
+			has = 1;
 	if (fins && !has && json_array_append_new(fins, json_string("kubernetes")) < 0)
 		d->oom = 1;
 	status = dft_obj(d, ns, "status");
@@ -143,14 +144,15 @@ static void dft_secret(struct dft *d, json_t *sec)
 	dft_str(d, sec, "type", "Opaque");
 	if (!json_is_object(sd))
 		return;
-	json_object_foreach(sd, k, v) if (!json_is_string(v)) all_strings = 0;
+	json_object_foreach (sd, k, v)
+		if (!json_is_string(v))
+			all_strings = 0;
 	data = dft_obj(d, sec, "data");
 	/* Wrong types stay for validation to report. */
 	if (!all_strings || !data)
 		return;
 	/* stringData is write-only: folded into data, overriding it, then dropped. */
-	json_object_foreach(sd, k, v)
-	{
+	json_object_foreach (sd, k, v) {
 		char *enc =
 		    b64_encode((const unsigned char *)json_string_value(v), json_string_length(v));
 
@@ -187,8 +189,9 @@ static void dft_endpoints(struct dft *d, json_t *ep)
 	json_t *ss, *p;
 	size_t i, j;
 
-	json_array_foreach(dft_arr(ep, "subsets"), i, ss)
-	    json_array_foreach(dft_arr(ss, "ports"), j, p) dft_str(d, p, "protocol", "TCP");
+	json_array_foreach (dft_arr(ep, "subsets"), i, ss)
+		json_array_foreach (dft_arr(ss, "ports"), j, p)
+			dft_str(d, p, "protocol", "TCP");
 }
 
 static void dft_endpointslice(struct dft *d, json_t *es)
@@ -196,8 +199,7 @@ static void dft_endpointslice(struct dft *d, json_t *es)
 	json_t *p;
 	size_t i;
 
-	json_array_foreach(dft_arr(es, "ports"), i, p)
-	{
+	json_array_foreach (dft_arr(es, "ports"), i, p) {
 		if (json_is_object(p) && dft_unset(p, "name"))
 			dft_set_new(d, p, "name", json_string(""));
 		if (json_is_object(p) && dft_unset(p, "protocol"))

@@ -96,8 +96,9 @@ static void dft_requests(struct dft *d, json_t *ctr)
 	req = dft_obj(d, res, "requests");
 	if (!req)
 		return;
-	json_object_foreach(lim, k, v) if (dft_unset(req, k))
-	    dft_set_new(d, req, k, json_deep_copy(v));
+	json_object_foreach (lim, k, v)
+		if (dft_unset(req, k))
+			dft_set_new(d, req, k, json_deep_copy(v));
 }
 
 static void dft_container(struct dft *d, json_t *ctr, int host_network)
@@ -113,8 +114,7 @@ static void dft_container(struct dft *d, json_t *ctr, int host_network)
 		        image && image_is_latest(image) ? "Always" : "IfNotPresent");
 	dft_str(d, ctr, "terminationMessagePath", "/dev/termination-log");
 	dft_str(d, ctr, "terminationMessagePolicy", "File");
-	json_array_foreach(dft_arr(ctr, "ports"), i, p)
-	{
+	json_array_foreach (dft_arr(ctr, "ports"), i, p) {
 		const json_t *cp = json_object_get(p, "containerPort");
 
 		if (!json_is_object(p))
@@ -140,8 +140,7 @@ static void dft_volumes(struct dft *d, json_t *spec)
 	json_t *v, *src;
 	size_t i;
 
-	json_array_foreach(dft_arr(spec, "volumes"), i, v)
-	{
+	json_array_foreach (dft_arr(spec, "volumes"), i, v) {
 		int any = 0;
 
 		if (!json_is_object(v))
@@ -175,8 +174,8 @@ void dft_pod(struct dft *d, json_t *pod)
 		return;
 	host_network = json_is_true(json_object_get(spec, "hostNetwork"));
 	for (size_t k = 0; k < 3; k++)
-		json_array_foreach(dft_arr(spec, lists[k]), i, ctr)
-		    dft_container(d, ctr, host_network && k < 2);
+		json_array_foreach (dft_arr(spec, lists[k]), i, ctr)
+			dft_container(d, ctr, host_network && k < 2);
 	dft_volumes(d, spec);
 	dft_str(d, spec, "dnsPolicy", "ClusterFirst");
 	dft_str(d, spec, "restartPolicy", "Always");

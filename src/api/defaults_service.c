@@ -99,8 +99,7 @@ static void dft_ports(struct dft *d, json_t *spec)
 	json_t *p;
 	size_t i;
 
-	json_array_foreach(dft_arr(spec, "ports"), i, p)
-	{
+	json_array_foreach (dft_arr(spec, "ports"), i, p) {
 		const json_t *port = json_object_get(p, "port"), *tp;
 
 		if (!json_is_object(p))
@@ -154,8 +153,7 @@ static void dft_service_static(struct dft *d, json_t *svc, int create)
 		dft_bool(d, spec, "allocateLoadBalancerNodePorts", 1);
 		status = json_object_get(svc, "status");
 		lb = json_object_get(status, "loadBalancer");
-		json_array_foreach(dft_arr(lb, "ingress"), i, ing)
-		{
+		json_array_foreach (dft_arr(lb, "ingress"), i, ing) {
 			const char *ip = dft_peek(ing, "ip");
 
 			if (ip && *ip && dft_unset(ing, "ipMode"))
@@ -196,8 +194,7 @@ static void patch_allocated(struct dft *d, json_t *svc, const json_t *old)
 	if (needs_node_port(old) && needs_node_port(svc) && json_is_array(ports)) {
 		const json_t *oports = field(old, "ports");
 
-		json_array_foreach(ports, i, p)
-		{
+		json_array_foreach (ports, i, p) {
 			const char *name = dft_peek(p, "name");
 			long long oldval = 0;
 
@@ -206,8 +203,7 @@ static void patch_allocated(struct dft *d, json_t *svc, const json_t *old)
 			      json_is_integer(json_object_get(p, "nodePort"))))
 				continue;
 			/* Old nodePorts by port name; the last port of a name wins. */
-			json_array_foreach(oports, j, op)
-			{
+			json_array_foreach (oports, j, op) {
 				const char *oname = dft_peek(op, "name");
 
 				if (!strcmp(oname ? oname : "", name ? name : ""))
@@ -221,8 +217,10 @@ static void patch_allocated(struct dft *d, json_t *svc, const json_t *old)
 				const json_t *q;
 				size_t k;
 
-				json_array_foreach(ports, k, q) used_new |= node_port(q) == oldval;
-				json_array_foreach(oports, k, q) used_old |= node_port(q) == oldval;
+				json_array_foreach (ports, k, q)
+					used_new |= node_port(q) == oldval;
+				json_array_foreach (oports, k, q)
+					used_old |= node_port(q) == oldval;
 				if (used_new && used_old)
 					continue;
 			}
@@ -283,18 +281,19 @@ static void drop_type_dependent(struct dft *d, json_t *svc, const json_t *old)
 		int superset = 1;
 
 		/* Ports may change, as long as no new nodePort appears. */
-		json_array_foreach(ports, i, p)
-		{
+		json_array_foreach (ports, i, p) {
 			int found = 0;
 
 			if (!node_port(p))
 				continue;
-			json_array_foreach(oports, j, q) found |= node_port(q) == node_port(p);
+			json_array_foreach (oports, j, q)
+				found |= node_port(q) == node_port(p);
 			superset &= found;
 		}
 		if (superset)
-			json_array_foreach(ports, i, p) if (json_is_object(p))
-			    json_object_del(p, "nodePort");
+			json_array_foreach (ports, i, p)
+				if (json_is_object(p))
+					json_object_del(p, "nodePort");
 	}
 	if (needs_hc_node_port(old) && !needs_hc_node_port(svc) &&
 	    vld_same(field(svc, "healthCheckNodePort"), field(old, "healthCheckNodePort")))

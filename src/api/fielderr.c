@@ -557,8 +557,7 @@ const json_t *fe_strmap(struct fe_ctx *c, const json_t *parent, const char *key)
 
 	if (!m)
 		return NULL;
-	json_object_foreach((json_t *)m, k, v)
-	{
+	json_object_foreach ((json_t *)m, k, v) {
 		size_t klen = json_object_iter_key_len(json_object_key_to_iter(k));
 		size_t mark, m2;
 
@@ -764,8 +763,7 @@ int fe_render_strlist(buf *b, const char *gotype, const json_t *arr)
 
 	if (!json_is_array(arr))
 		return r ? r : buf_puts(b, "}");
-	json_array_foreach(arr, i, v)
-	{
+	json_array_foreach (arr, i, v) {
 		if (r)
 			break;
 		if (i)

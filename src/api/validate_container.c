@@ -23,8 +23,7 @@ static void vld_container_ports(struct fe_ctx *c, const json_t *ctr)
 	size_t i, mark = fe_push(c, "ports");
 	struct fe_set names = FE_SET_INIT;
 
-	json_array_foreach(ports, i, p)
-	{
+	json_array_foreach (ports, i, p) {
 		size_t m2 = fe_push_index(c, i);
 		const json_t *o = fe_elem_obj(c, p);
 		const char *name = fe_str(c, o, "name");
@@ -74,8 +73,7 @@ static void vld_env(struct fe_ctx *c, const json_t *ctr)
 	const json_t *env = fe_arr(c, ctr, "env"), *e;
 	size_t i, mark = fe_push(c, "env");
 
-	json_array_foreach(env, i, e)
-	{
+	json_array_foreach (env, i, e) {
 		size_t m2 = fe_push_index(c, i);
 		const json_t *o = fe_elem_obj(c, e);
 		const char *name = fe_str(c, o, "name");
@@ -107,8 +105,7 @@ static void vld_mounts(struct fe_ctx *c, const json_t *ctr, const struct fe_set 
 	size_t i, mark = fe_push(c, "volumeMounts");
 	struct fe_set paths = FE_SET_INIT;
 
-	json_array_foreach(mounts, i, m)
-	{
+	json_array_foreach (mounts, i, m) {
 		size_t m2 = fe_push_index(c, i);
 		const json_t *o = fe_elem_obj(c, m);
 		const char *name = fe_str(c, o, "name");
@@ -280,8 +277,7 @@ static void vld_str_list(struct fe_ctx *c, const json_t *parent, const char *key
 	const json_t *a = fe_arr(c, parent, key), *v;
 	size_t i, mark = fe_push(c, key);
 
-	json_array_foreach(a, i, v)
-	{
+	json_array_foreach (a, i, v) {
 		size_t m2 = fe_push_index(c, i);
 
 		(void)fe_elem_str(c, v);
@@ -301,8 +297,7 @@ static void vld_resources(struct fe_ctx *c, const json_t *ctr)
 		const json_t *m = fe_obj(c, res, key), *v;
 		const char *k;
 
-		json_object_foreach((json_t *)m, k, v)
-		{
+		json_object_foreach ((json_t *)m, k, v) {
 			size_t m2 = fe_push(c, key);
 
 			if (!json_is_string(v) && !json_is_number(v)) {
@@ -364,14 +359,12 @@ static void host_port_conflicts(struct fe_ctx *c, const json_t *ctrs, size_t onl
 	const json_t *ctr;
 	size_t i, j;
 
-	json_array_foreach(ctrs, i, ctr)
-	{
+	json_array_foreach (ctrs, i, ctr) {
 		const json_t *ports = json_object_get(ctr, "ports"), *p;
 
 		if (only != (size_t)-1 && i != only)
 			continue;
-		json_array_foreach(ports, j, p)
-		{
+		json_array_foreach (ports, j, p) {
 			const json_t *hp = json_object_get(p, "hostPort");
 			const char *proto = fe_peek_str(p, "protocol");
 			const char *hip = fe_peek_str(p, "hostIP");
@@ -408,8 +401,7 @@ void vld_containers(struct fe_ctx *c, const json_t *spec, const struct fe_set *v
 
 	if (!json_array_size(ctrs))
 		fe_required(c, NULL, "%s", "");
-	json_array_foreach(ctrs, i, ctr)
-	{
+	json_array_foreach (ctrs, i, ctr) {
 		size_t m2 = fe_push_index(c, i);
 		const json_t *o = fe_elem_obj(c, ctr);
 		const char *name = fe_peek_str(o, "name");
@@ -432,8 +424,7 @@ void vld_containers(struct fe_ctx *c, const json_t *spec, const struct fe_set *v
 	fe_pop(c, mark);
 
 	mark = fe_push(c, "initContainers");
-	json_array_foreach(inits, i, ctr)
-	{
+	json_array_foreach (inits, i, ctr) {
 		size_t m2 = fe_push_index(c, i);
 		const json_t *o = fe_elem_obj(c, ctr);
 		const char *name = fe_peek_str(o, "name");

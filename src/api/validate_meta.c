@@ -119,8 +119,7 @@ void vld_labels(struct fe_ctx *c, const json_t *parent, const char *key)
 
 	if (!m)
 		return;
-	json_object_foreach((json_t *)m, k, v)
-	{
+	json_object_foreach ((json_t *)m, k, v) {
 		vld_fmt(c, key, k, api_is_qualified_name);
 		if (json_is_string(v))
 			vld_fmt(c, key, json_string_value(v), api_is_label_value);
@@ -184,8 +183,7 @@ static void vld_annotations(struct fe_ctx *c, const json_t *meta)
 
 	if (!m)
 		return;
-	json_object_foreach((json_t *)m, k, v)
-	{
+	json_object_foreach ((json_t *)m, k, v) {
 		size_t n = strlen(k);
 		const char *msgs[API_FMT_MAX_MSGS];
 		int nm;
@@ -214,8 +212,7 @@ static void vld_owner_refs(struct fe_ctx *c, const json_t *meta)
 	size_t i, mark = fe_push(c, "ownerReferences");
 	char first[300] = "";
 
-	json_array_foreach(refs, i, ref)
-	{
+	json_array_foreach (refs, i, ref) {
 		size_t m2 = fe_push_index(c, i);
 		const json_t *r = fe_elem_obj(c, ref);
 		const char *av = fe_str(c, r, "apiVersion"), *kind = fe_str(c, r, "kind");
@@ -257,8 +254,7 @@ static void vld_finalizers(struct fe_ctx *c, const json_t *meta)
 	size_t i, mark = fe_push(c, "finalizers");
 	int orphan = 0, fg = 0;
 
-	json_array_foreach(fins, i, f)
-	{
+	json_array_foreach (fins, i, f) {
 		size_t m2 = fe_push_index(c, i);
 		const char *s = fe_elem_str(c, f);
 
@@ -341,15 +337,15 @@ static int new_finalizers(buf *b, const json_t *now, const json_t *before)
 	const json_t *f, *g;
 	int r = buf_puts(b, "[]string{");
 
-	json_array_foreach(now, i, f)
-	{
+	json_array_foreach (now, i, f) {
 		int found = 0;
 
 		if (!json_is_string(f))
 			continue;
-		json_array_foreach(before, j, g) if (json_is_string(g) &&
-		                                     !strcmp(json_string_value(f),
-		                                             json_string_value(g))) found = 1;
+		json_array_foreach (before, j, g)
+			if (json_is_string(g) &&
+			    !strcmp(json_string_value(f), json_string_value(g)))
+				found = 1;
 		if (found)
 			continue;
 		if (!r && k++)

@@ -39,8 +39,7 @@ void vld_namespace(struct fe_ctx *c, const json_t *obj, const json_t *old)
 	spec = fe_obj(c, obj, "spec");
 	mark = fe_push(c, "spec");
 	fins = fe_arr(c, spec, "finalizers");
-	json_array_foreach(fins, i, f)
-	{
+	json_array_foreach (fins, i, f) {
 		size_t m = fe_push(c, "finalizers");
 		size_t m2 = fe_push_index(c, i);
 		const char *s = fe_elem_str(c, f);
@@ -76,8 +75,7 @@ static void vld_taints(struct fe_ctx *c, const json_t *spec)
 	fe_save(c, &saved);
 	fe_push(c, "metadata");
 	fe_push(c, "taints");
-	json_array_foreach(taints, i, t)
-	{
+	json_array_foreach (taints, i, t) {
 		size_t m2 = fe_push_index(c, i);
 		const json_t *o = fe_elem_obj(c, t);
 		const char *key = fe_str(c, o, "key"), *value = fe_str(c, o, "value");
@@ -135,8 +133,7 @@ static void vld_pod_cidrs(struct fe_ctx *c, const json_t *spec)
 	int n4 = 0, n6 = 0;
 
 	(void)fe_str(c, spec, "podCIDR");
-	json_array_foreach(cidrs, i, v)
-	{
+	json_array_foreach (cidrs, i, v) {
 		size_t m2 = fe_push_index(c, i);
 		const char *s = fe_elem_str(c, v);
 		int fam = s ? api_parse_cidr(s, NULL, NULL) : 0;
@@ -151,8 +148,7 @@ static void vld_pod_cidrs(struct fe_ctx *c, const json_t *spec)
 		if (!(n4 && n6) || n > 2)
 			fe_invalid(c, NULL, cidrs,
 			           "may specify no more than one CIDR for each IP family");
-		json_array_foreach(cidrs, i, v)
-		{
+		json_array_foreach (cidrs, i, v) {
 			if (json_is_string(v) && fe_set_add(&seen, json_string_value(v)) == 1) {
 				size_t m2 = fe_push_index(c, i);
 
@@ -176,8 +172,7 @@ static void vld_node_status(struct fe_ctx *c, const json_t *obj, int update)
 	(void)fe_arr(c, status, "conditions");
 	(void)fe_obj(c, status, "nodeInfo");
 	addrs = fe_arr(c, status, "addresses");
-	json_array_foreach(addrs, i, a)
-	{
+	json_array_foreach (addrs, i, a) {
 		size_t m2 = fe_push(c, "addresses");
 		size_t m3 = fe_push_index(c, i);
 		const json_t *o = fe_elem_obj(c, a);
@@ -413,8 +408,7 @@ void vld_secret(struct fe_ctx *c, const json_t *obj, const json_t *old)
 	vld_meta_both(c, obj, old, 1, VLD_SUBDOMAIN);
 	(void)fe_bool(c, obj, "immutable", &imm);
 	(void)fe_strmap(c, obj, "stringData");
-	json_object_foreach((json_t *)data, k, v)
-	{
+	json_object_foreach ((json_t *)data, k, v) {
 		const char *msgs[API_FMT_MAX_MSGS];
 		int n = api_is_config_key(k, msgs);
 		size_t mark = fe_push(c, "data");
@@ -532,8 +526,7 @@ static void vld_endpoint_addresses(struct fe_ctx *c, const json_t *ss, const cha
 	const json_t *addrs = fe_arr(c, ss, key), *a;
 	size_t i, mark = fe_push(c, key);
 
-	json_array_foreach(addrs, i, a)
-	{
+	json_array_foreach (addrs, i, a) {
 		size_t m2 = fe_push_index(c, i);
 		const json_t *o = fe_elem_obj(c, a);
 		const char *ip = fe_str(c, o, "ip"), *host = fe_str(c, o, "hostname");
@@ -560,8 +553,7 @@ void vld_endpoints(struct fe_ctx *c, const json_t *obj, const json_t *old)
 
 	vld_meta_both(c, obj, old, 1, VLD_SUBDOMAIN);
 	mark = fe_push(c, "subsets");
-	json_array_foreach(subsets, i, ss)
-	{
+	json_array_foreach (subsets, i, ss) {
 		size_t m2 = fe_push_index(c, i);
 		const json_t *o = fe_elem_obj(c, ss);
 		const json_t *ports, *p;
@@ -576,8 +568,7 @@ void vld_endpoints(struct fe_ctx *c, const json_t *obj, const json_t *old)
 		vld_endpoint_addresses(c, o, "addresses");
 		vld_endpoint_addresses(c, o, "notReadyAddresses");
 		ports = fe_arr(c, o, "ports");
-		json_array_foreach(ports, j, p)
-		{
+		json_array_foreach (ports, j, p) {
 			size_t m3 = fe_push(c, "ports");
 			size_t m4 = fe_push_index(c, j);
 			const json_t *po = fe_elem_obj(c, p);

@@ -77,8 +77,7 @@ static void vld_hints(struct fe_ctx *c, const json_t *ep)
 		fe_too_many(c, "forZones", (long long)json_array_size(zones), MAX_ZONE_HINTS);
 		zones = NULL;
 	}
-	json_array_foreach(zones, i, z)
-	{
+	json_array_foreach (zones, i, z) {
 		size_t m = fe_push(c, "forZones");
 		size_t m2 = fe_push_index(c, i);
 		const json_t *o = fe_elem_obj(c, z);
@@ -107,8 +106,7 @@ static void vld_slice_endpoints(struct fe_ctx *c, const json_t *obj, const char 
 		fe_pop(c, mark);
 		return;
 	}
-	json_array_foreach(eps, i, e)
-	{
+	json_array_foreach (eps, i, e) {
 		size_t m2 = fe_push_index(c, i);
 		const json_t *o = fe_elem_obj(c, e);
 		const json_t *addrs = fe_arr(c, o, "addresses");
@@ -135,8 +133,7 @@ static void vld_slice_endpoints(struct fe_ctx *c, const json_t *obj, const char 
 			fe_required(c, "addresses", "must contain at least 1 address");
 		else if (na > MAX_ADDRESSES)
 			fe_too_many(c, "addresses", (long long)na, MAX_ADDRESSES);
-		json_array_foreach(na <= MAX_ADDRESSES ? addrs : NULL, j, a)
-		{
+		json_array_foreach (na <= MAX_ADDRESSES ? addrs : NULL, j, a) {
 			size_t m3 = fe_push(c, "addresses");
 			size_t m4 = fe_push_index(c, j);
 			const char *s = fe_elem_str(c, a);
@@ -181,8 +178,7 @@ static void vld_slice_ports(struct fe_ctx *c, const json_t *obj)
 		fe_pop(c, mark);
 		return;
 	}
-	json_array_foreach(ports, i, p)
-	{
+	json_array_foreach (ports, i, p) {
 		size_t m2 = fe_push_index(c, i);
 		const json_t *o = fe_elem_obj(c, p);
 		const char *name = fe_str(c, o, "name"), *proto = fe_str(c, o, "protocol");
@@ -374,8 +370,7 @@ static void vld_rules(struct fe_ctx *c, const json_t *spec)
 	const json_t *rules = fe_arr(c, spec, "rules"), *r, *p;
 	size_t i, j, mark = fe_push(c, "rules");
 
-	json_array_foreach(rules, i, r)
-	{
+	json_array_foreach (rules, i, r) {
 		size_t m2 = fe_push_index(c, i);
 		const json_t *o = fe_elem_obj(c, r);
 		const char *host = fe_str(c, o, "host");
@@ -389,8 +384,7 @@ static void vld_rules(struct fe_ctx *c, const json_t *spec)
 
 			if (!json_array_size(paths))
 				fe_required(c, "paths", "%s", "");
-			json_array_foreach(paths, j, p)
-			{
+			json_array_foreach (paths, j, p) {
 				size_t m4 = fe_push(c, "paths");
 				size_t m5 = fe_push_index(c, j);
 				const json_t *po = fe_elem_obj(c, p);
@@ -412,15 +406,13 @@ static void vld_tls(struct fe_ctx *c, const json_t *spec)
 	const json_t *tls = fe_arr(c, spec, "tls"), *t, *h;
 	size_t i, j, mark = fe_push(c, "tls");
 
-	json_array_foreach(tls, i, t)
-	{
+	json_array_foreach (tls, i, t) {
 		size_t m2 = fe_push_index(c, i);
 		const json_t *o = fe_elem_obj(c, t);
 		const json_t *hosts = fe_arr(c, o, "hosts");
 		const char *secret = fe_str(c, o, "secretName");
 
-		json_array_foreach(hosts, j, h)
-		{
+		json_array_foreach (hosts, j, h) {
 			size_t m3 = fe_push(c, "hosts");
 			size_t m4 = fe_push_index(c, j);
 			const char *s = fe_elem_str(c, h);

@@ -56,8 +56,7 @@ static void vld_volumes(struct fe_ctx *c, const json_t *spec, struct fe_set *vol
 	const json_t *vs = fe_arr(c, spec, "volumes"), *v;
 	size_t i, mark = fe_push(c, "volumes");
 
-	json_array_foreach(vs, i, v)
-	{
+	json_array_foreach (vs, i, v) {
 		size_t m2 = fe_push_index(c, i);
 		const json_t *o = fe_elem_obj(c, v);
 		const char *name = fe_str(c, o, "name");
@@ -99,8 +98,7 @@ static void vld_tolerations(struct fe_ctx *c, const json_t *spec)
 	const json_t *ts = fe_arr(c, spec, "tolerations"), *t;
 	size_t i, mark = fe_push(c, "tolerations");
 
-	json_array_foreach(ts, i, t)
-	{
+	json_array_foreach (ts, i, t) {
 		size_t m2 = fe_push_index(c, i);
 		const json_t *o = fe_elem_obj(c, t);
 		const char *key = fe_str(c, o, "key"), *op = fe_str(c, o, "operator");
@@ -172,8 +170,7 @@ static void vld_dns_config(struct fe_ctx *c, const json_t *spec, const char *pol
 		goto out;
 	if (json_array_size(ns) > 3)
 		fe_invalid(c, "nameservers", ns, "must not have more than 3 nameservers");
-	json_array_foreach(ns, i, v)
-	{
+	json_array_foreach (ns, i, v) {
 		size_t m = fe_push(c, "nameservers");
 		size_t m2 = fe_push_index(c, i);
 		const char *s = fe_elem_str(c, v);
@@ -185,8 +182,7 @@ static void vld_dns_config(struct fe_ctx *c, const json_t *spec, const char *pol
 	}
 	if (json_array_size(search) > 32)
 		fe_invalid(c, "searches", search, "must not have more than 32 search paths");
-	json_array_foreach(search, i, v)
-	{
+	json_array_foreach (search, i, v) {
 		size_t m = fe_push(c, "searches");
 		size_t m2 = fe_push_index(c, i);
 		const char *s = fe_elem_str(c, v);
@@ -213,8 +209,7 @@ static void vld_dns_config(struct fe_ctx *c, const json_t *spec, const char *pol
 		fe_invalid(c, "searches", search,
 		           "must not have more than 2048 characters (including spaces) in the "
 		           "search list");
-	json_array_foreach(opts, i, v)
-	{
+	json_array_foreach (opts, i, v) {
 		size_t m = fe_push(c, "options");
 		size_t m2 = fe_push_index(c, i);
 		const json_t *o = fe_elem_obj(c, v);
@@ -234,8 +229,7 @@ static void vld_host_aliases(struct fe_ctx *c, const json_t *spec)
 	const json_t *as = fe_arr(c, spec, "hostAliases"), *a, *h;
 	size_t i, j, mark = fe_push(c, "hostAliases");
 
-	json_array_foreach(as, i, a)
-	{
+	json_array_foreach (as, i, a) {
 		size_t m2 = fe_push_index(c, i);
 		const json_t *o = fe_elem_obj(c, a);
 		const char *ip = fe_str(c, o, "ip");
@@ -243,8 +237,7 @@ static void vld_host_aliases(struct fe_ctx *c, const json_t *spec)
 
 		if (o)
 			vld_ip(c, "ip", ip ? ip : "");
-		json_array_foreach(hosts, j, h)
-		{
+		json_array_foreach (hosts, j, h) {
 			size_t m3 = fe_push(c, "hostnames");
 			size_t m4 = fe_push_index(c, j);
 			const char *s = fe_elem_str(c, h);
@@ -267,10 +260,8 @@ static void vld_host_network(struct fe_ctx *c, const json_t *spec)
 
 	if (!json_is_true(json_object_get(spec, "hostNetwork")))
 		return;
-	json_array_foreach(ctrs, i, ctr)
-	{
-		json_array_foreach(json_object_get(ctr, "ports"), j, p)
-		{
+	json_array_foreach (ctrs, i, ctr) {
+		json_array_foreach (json_object_get(ctr, "ports"), j, p) {
 			const json_t *hp = json_object_get(p, "hostPort");
 			const json_t *cp = json_object_get(p, "containerPort");
 			long long h = json_is_integer(hp) ? json_integer_value(hp) : 0;
@@ -330,8 +321,7 @@ static void vld_pod_spec(struct fe_ctx *c, const json_t *spec)
 	(void)fe_str(c, spec, "schedulerName");
 	vld_dns_config(c, spec, dns);
 	gates = fe_arr(c, spec, "readinessGates");
-	json_array_foreach(gates, i, g)
-	{
+	json_array_foreach (gates, i, g) {
 		size_t m = fe_push(c, "readinessGates");
 		size_t m2 = fe_push_index(c, i);
 		const json_t *o = fe_elem_obj(c, g);
@@ -377,8 +367,7 @@ static void munge(json_t *spec, const json_t *old)
 		size_t i;
 		json_t *ctr;
 
-		json_array_foreach(now, i, ctr)
-		{
+		json_array_foreach (now, i, ctr) {
 			const json_t *oc = json_array_get(before, i);
 			const json_t *img = json_object_get(oc, "image");
 
@@ -411,8 +400,7 @@ static int spec_diff(buf *b, const json_t *now, const json_t *old)
 	const json_t *v;
 	int r = buf_puts(b, "  core.PodSpec{\n");
 
-	json_object_foreach((json_t *)old, k, v)
-	{
+	json_object_foreach ((json_t *)old, k, v) {
 		const json_t *nv = json_object_get(now, k);
 
 		if (!r && !vld_same(nv, v)) {
@@ -430,8 +418,7 @@ static int spec_diff(buf *b, const json_t *now, const json_t *old)
 			}
 		}
 	}
-	json_object_foreach((json_t *)now, k, v)
-	{
+	json_object_foreach ((json_t *)now, k, v) {
 		if (!r && !json_object_get(old, k) && !json_is_null(v)) {
 			r = buf_printf(b, "+ \t%s: ", k);
 			if (!r)
@@ -451,12 +438,10 @@ static void vld_only_added_tolerations(struct fe_ctx *c, const json_t *spec, con
 	const json_t *before = json_object_get(ospec, "tolerations"), *ot, *nt;
 	size_t i, j;
 
-	json_array_foreach(before, i, ot)
-	{
+	json_array_foreach (before, i, ot) {
 		int found = 0;
 
-		json_array_foreach(now, j, nt)
-		{
+		json_array_foreach (now, j, nt) {
 			json_t *a, *b;
 
 			if (!json_is_object(ot) || !json_is_object(nt))
@@ -578,8 +563,7 @@ static void vld_ip_list(struct fe_ctx *c, const json_t *status, const char *key,
 	int n4 = 0, n6 = 0;
 	struct fe_set seen = FE_SET_INIT;
 
-	json_array_foreach(ips, i, e)
-	{
+	json_array_foreach (ips, i, e) {
 		size_t m2 = fe_push_index(c, i);
 		const json_t *o = fe_elem_obj(c, e);
 		const char *ip = fe_str(c, o, "ip");

@@ -129,8 +129,7 @@ static void vld_service_ports(struct fe_ctx *c, const json_t *ports, const char 
 	struct fe_set names = FE_SET_INIT, nodeports = FE_SET_INIT, keys = FE_SET_INIT;
 	char key[64];
 
-	json_array_foreach(ports, i, p)
-	{
+	json_array_foreach (ports, i, p) {
 		size_t m2 = fe_push_index(c, i);
 		const json_t *sp = fe_elem_obj(c, p);
 		const char *name = fe_str(c, sp, "name");
@@ -210,8 +209,7 @@ static void vld_cluster_ips(struct fe_ctx *c, const json_t *svc, const json_t *s
 	size_t i, j, n = arr_len(ips);
 	int bad_ips = 0, n4 = 0, n6 = 0;
 
-	json_array_foreach(ips, i, v)
-	{
+	json_array_foreach (ips, i, v) {
 		size_t m = fe_push(c, "clusterIPs");
 		size_t m2 = fe_push_index(c, i);
 
@@ -220,8 +218,7 @@ static void vld_cluster_ips(struct fe_ctx *c, const json_t *svc, const json_t *s
 		fe_pop(c, m2);
 		fe_pop(c, m);
 	}
-	json_array_foreach(fams, i, v)
-	{
+	json_array_foreach (fams, i, v) {
 		size_t m = fe_push(c, "ipFamilies");
 		size_t m2 = fe_push_index(c, i);
 
@@ -243,8 +240,7 @@ static void vld_cluster_ips(struct fe_ctx *c, const json_t *svc, const json_t *s
 		             "must be empty when `clusterIP` is not specified");
 	}
 
-	json_array_foreach(fams, i, v)
-	{
+	json_array_foreach (fams, i, v) {
 		const char *f = json_is_string(v) ? json_string_value(v) : NULL;
 		char sub[48];
 
@@ -375,8 +371,7 @@ static void vld_source_ranges(struct fe_ctx *c, const json_t *obj, const json_t 
 
 		if (!is_lb)
 			fe_forbidden(c, NULL, "may only be used when `type` is 'LoadBalancer'");
-		json_array_foreach(ranges, i, v)
-		{
+		json_array_foreach (ranges, i, v) {
 			size_t m2 = fe_push_index(c, i);
 			const char *s = fe_elem_str(c, v);
 
@@ -534,8 +529,7 @@ static void vld_service_spec(struct fe_ctx *c, const json_t *obj)
 	vld_cluster_ips(c, obj, spec);
 
 	eips = fe_arr(c, spec, "externalIPs");
-	json_array_foreach(eips, i, v)
-	{
+	json_array_foreach (eips, i, v) {
 		size_t m = fe_push(c, "externalIPs");
 		size_t m2 = fe_push_index(c, i);
 		const char *ip = fe_elem_str(c, v);
@@ -687,8 +681,7 @@ void vld_lb_status(struct fe_ctx *c, const json_t *lb, int service_is_lb, int is
 		fe_pop(c, mark);
 		return;
 	}
-	json_array_foreach(ing, i, e)
-	{
+	json_array_foreach (ing, i, e) {
 		size_t m2 = fe_push_index(c, i);
 		const json_t *o = fe_elem_obj(c, e);
 		const char *ip = fe_str(c, o, "ip");

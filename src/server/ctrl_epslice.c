@@ -24,6 +24,7 @@ struct epslice_ctrl {
 	dict *dirty;     /* "ns/name" of services to reconcile */
 	dict *selectors; /* "ns/name" -> struct ctrl_sel (services with selectors) */
 	dict *slices;    /* "ns/svc" -> dict of slice keys labelled for that service */
+	dict *owner_of;  /* slice key -> "ns/svc" (strdup), the reverse of slices */
 	int writing;     /* our own writes do not re-mark */
 };
 
@@ -68,7 +69,7 @@ static void ctrl_service_event(struct epslice_ctrl *e, const store_event *ev)
 	ctrl_sel_free(dict_del(e->selectors, nsname));
 	if (ev->type == STORE_DELETED || !slash)
 		return;
-	svc = rest_load(ev->val);
+	svc = ev->obj ? json_incref((json_t *)ev->obj) : rest_load(ev->val);
 	if (svc && epslice_service_managed(svc)) {
 		cs = calloc(1, sizeof(*cs));
 		if (cs && sel_from_map(json_object_get(json_object_get(svc, "spec"), "selector"),
@@ -84,7 +85,9 @@ static void ctrl_service_event(struct epslice_ctrl *e, const store_event *ev)
 static void ctrl_pod_event(struct epslice_ctrl *e, const store_event *ev)
 {
 	const char *nsname = ctrl_key_tail(ev->key), *slash = strchr(nsname, '/');
-	json_t *now = ev->type == STORE_DELETED ? NULL : rest_load(ev->val);
+	json_t *now = ev->type == STORE_DELETED ? NULL
+			: ev->obj			   ? json_incref((json_t *)ev->obj)
+							   : rest_load(ev->val);
 	json_t *before = ev->prev ? rest_load(ev->prev) : NULL;
 	json_t *ln = json_object_get(json_object_get(now, "metadata"), "labels");
 	json_t *lb = json_object_get(json_object_get(before, "metadata"), "labels");
@@ -110,18 +113,52 @@ static void ctrl_pod_event(struct epslice_ctrl *e, const store_event *ev)
 	json_decref(before);
 }
 
-/* "ns/svc" of the service a slice belongs to, from its label; 0 if none. */
-static int ctrl_slice_owner(const store_val *v, char *out, size_t outlen)
+/*
+ * "ns/svc" of the service a slice belongs to, from its kubernetes.io/service-name
+ * label; 0 if none. Read from the compact JSON the store holds without a full
+ * parse: label keys and values are plain (validated) strings, and the first
+ * `"labels":{` of an object is metadata.labels (metadata comes first; an
+ * annotation value would be a quoted string).
+ */
+static int ctrl_slice_owner(const char *key, const store_val *v, const json_t *obj, char *out,
+			    size_t outlen)
 {
-	json_t *o = rest_load(v);
-	json_t *md = json_object_get(o, "metadata");
-	const char *svc = json_string_value(
-		json_object_get(json_object_get(md, "labels"), EPSLICE_LABEL_SERVICE_NAME));
-	const char *ns = json_string_value(json_object_get(md, "namespace"));
-	int ok = svc && ns && (size_t)snprintf(out, outlen, "%s/%s", ns, svc) < outlen;
+	static const char lk[] = "\"" EPSLICE_LABEL_SERVICE_NAME "\":\"";
+	const char *ns = key + strlen("/endpointslices/"), *nse = strchr(ns, '/');
+	const char *svc = NULL, *end = NULL;
+	size_t svclen;
 
-	json_decref(o);
-	return ok;
+	if (!nse)
+		return 0;
+	if (obj) {
+		svc = json_string_value(json_object_get(
+			json_object_get(json_object_get(obj, "metadata"), "labels"),
+			EPSLICE_LABEL_SERVICE_NAME));
+		if (!svc)
+			return 0;
+		end = svc + strlen(svc);
+	} else {
+		const char *l = strstr(v->data, "\"labels\":{"), *close, *p;
+
+		if (!l)
+			return 0;
+		close = strchr(l + 10, '}');
+		p = strstr(l, lk);
+		if (!close || !p || p > close)
+			return 0;
+		svc = p + sizeof(lk) - 1;
+		end = strchr(svc, '"');
+		if (!end || end > close)
+			return 0;
+	}
+	svclen = (size_t)(end - svc);
+	if ((size_t)(nse - ns) + 1 + svclen + 1 > outlen)
+		return 0;
+	memcpy(out, ns, (size_t)(nse - ns));
+	out[nse - ns] = '/';
+	memcpy(out + (nse - ns) + 1, svc, svclen);
+	out[(nse - ns) + 1 + svclen] = '\0';
+	return 1;
 }
 
 static void ctrl_index(struct epslice_ctrl *e, const char *owner, const char *key, int add)
@@ -137,10 +174,17 @@ static void ctrl_index(struct epslice_ctrl *e, const char *owner, const char *ke
 	}
 	if (!set)
 		return;
-	if (add)
+	if (add) {
+		char *o = strdup(owner), *prev = NULL;
+
 		dict_set(set, key, (void *)1, NULL);
-	else
+		if (o && dict_set(e->owner_of, key, o, (void **)&prev) < 0)
+			free(o);
+		free(prev);
+	} else {
 		dict_del(set, key);
+		free(dict_del(e->owner_of, key));
+	}
 	if (!dict_size(set))
 		dict_free(dict_del(e->slices, owner), NULL);
 }
@@ -148,8 +192,10 @@ static void ctrl_index(struct epslice_ctrl *e, const char *owner, const char *ke
 static void ctrl_slice_event(struct epslice_ctrl *e, const store_event *ev)
 {
 	char before[400], now[400];
-	int hb = ev->prev && ctrl_slice_owner(ev->prev, before, sizeof(before));
-	int hn = ev->type != STORE_DELETED && ctrl_slice_owner(ev->val, now, sizeof(now));
+	const char *had = dict_get(e->owner_of, ev->key);
+	int hb = had && (size_t)snprintf(before, sizeof(before), "%s", had) < sizeof(before);
+	int hn = ev->type != STORE_DELETED &&
+		 ctrl_slice_owner(ev->key, ev->val, ev->obj, now, sizeof(now));
 
 	if (hb && (!hn || strcmp(before, now) != 0))
 		ctrl_index(e, before, ev->key, 0);
@@ -400,7 +446,8 @@ struct epslice_ctrl *epslice_ctrl_new(struct apiserver *as)
 	e->dirty = dict_new();
 	e->selectors = dict_new();
 	e->slices = dict_new();
-	if (!e->dirty || !e->selectors || !e->slices || store_subscribe(as->st, ctrl_epslice_on_event, e) < 0) {
+	e->owner_of = dict_new();
+	if (!e->dirty || !e->selectors || !e->slices || !e->owner_of || store_subscribe(as->st, ctrl_epslice_on_event, e) < 0) {
 		epslice_ctrl_free(e);
 		return NULL;
 	}
@@ -415,6 +462,7 @@ void epslice_ctrl_free(struct epslice_ctrl *e)
 	dict_free(e->dirty, NULL);
 	dict_free(e->selectors, ctrl_sel_free);
 	dict_free(e->slices, ctrl_dict_free_set);
+	dict_free(e->owner_of, free);
 	free(e);
 }
 
@@ -428,13 +476,15 @@ void epslice_ctrl_resync(struct epslice_ctrl *e)
 	 * stored slices already agree with the stored Services and Pods. */
 	dict_free(e->selectors, ctrl_sel_free);
 	dict_free(e->slices, ctrl_dict_free_set);
+	dict_free(e->owner_of, free);
 	e->selectors = dict_new();
 	e->slices = dict_new();
-	if (!e->selectors || !e->slices)
+	e->owner_of = dict_new();
+	if (!e->selectors || !e->slices || !e->owner_of)
 		return;
 	if (store_list(e->as->st, "/services/", &vals, &keys, &n) == 0) {
 		for (size_t i = 0; i < n; i++) {
-			store_event ev = {STORE_MODIFIED, vals[i]->rev, keys[i], vals[i], NULL};
+			store_event ev = {STORE_MODIFIED, vals[i]->rev, keys[i], vals[i], NULL, NULL};
 
 			ctrl_service_event(e, &ev);
 		}
@@ -444,7 +494,7 @@ void epslice_ctrl_resync(struct epslice_ctrl *e)
 	if (store_list(e->as->st, "/endpointslices/", &vals, &keys, &n) == 0) {
 		e->writing = 1;
 		for (size_t i = 0; i < n; i++) {
-			store_event ev = {STORE_ADDED, vals[i]->rev, keys[i], vals[i], NULL};
+			store_event ev = {STORE_ADDED, vals[i]->rev, keys[i], vals[i], NULL, NULL};
 
 			ctrl_slice_event(e, &ev);
 		}

@@ -43,7 +43,7 @@ static void sched_on_event(const store_event *ev, void *data)
 		dict_del(s->unbound, ev->key);
 		return;
 	}
-	pod = rest_load(ev->val);
+	pod = ev->obj ? json_incref((json_t *)ev->obj) : rest_load(ev->val);
 
 	if (pod && sched_pod_unbound(pod)) {
 		dict_set(s->unbound, ev->key, (void *)1, NULL);

@@ -263,7 +263,7 @@ store_val *store_get(store *s, const char *key)
 }
 
 static int store_pending_add(store *s, enum store_ev_type type, const char *key, store_val *val,
-			     store_val *prev)
+			     store_val *prev, const json_t *obj)
 {
 	struct store_evrec *e;
 	store_event ev;
@@ -289,7 +289,7 @@ static int store_pending_add(store *s, enum store_ev_type type, const char *key,
 	store_val_ref(prev);
 	s->npending++;
 
-	ev = (store_event){type, e->rev, e->key, val, prev};
+	ev = (store_event){type, e->rev, e->key, val, prev, obj};
 	for (int i = 0; i < s->nsubs; i++)
 		s->subs[i].fn(&ev, s->subs[i].data);
 	return 0;
@@ -370,7 +370,7 @@ int store_put(store *s, const char *key, json_t *obj, int create, int64_t expect
 		return -ENOMEM;
 	}
 	s->rev = rev;
-	store_pending_add(s, cur ? STORE_MODIFIED : STORE_ADDED, key, v, old);
+	store_pending_add(s, cur ? STORE_MODIFIED : STORE_ADDED, key, v, old, obj);
 	store_val_unref(old);
 	if (out)
 		*out = v;
@@ -416,7 +416,7 @@ int store_delete(store *s, const char *key, int64_t expect_rev, store_val **out)
 	}
 	dict_del(d, key);
 	s->rev = rev;
-	store_pending_add(s, STORE_DELETED, key, v, cur);
+	store_pending_add(s, STORE_DELETED, key, v, cur, NULL);
 	store_val_unref(cur);
 	if (out)
 		*out = v;
@@ -450,7 +450,7 @@ static int store_watch_match(const struct store_watch *w, const struct store_evr
 
 static void store_watch_deliver(struct store_watch *w, const struct store_evrec *e)
 {
-	store_event ev = {e->type, e->rev, e->key, e->val, e->prev};
+	store_event ev = {e->type, e->rev, e->key, e->val, e->prev, NULL};
 
 	w->last_rev = e->rev;
 	w->fn(&ev, w->data);

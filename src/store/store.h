@@ -39,6 +39,9 @@ typedef struct store_event {
 	const char *key;
 	store_val *val;  /* the object after the event (for DELETED: last state, new rev) */
 	store_val *prev; /* the object before (NULL for ADDED) */
+	/* The object just written, parsed (NULL for DELETED and for watchers):
+	 * synchronous subscribers read it instead of parsing val again. */
+	const json_t *obj;
 } store_event;
 
 /* Called synchronously on every write (controllers use it to mark work). */

@@ -29,8 +29,7 @@ static void check_causes(const json_t *causes, int n)
 		return;
 	if ((size_t)n > json_array_size(causes))
 		abort();
-	json_array_foreach(causes, i, c)
-	{
+	json_array_foreach (causes, i, c) {
 		if (!json_is_string(json_object_get(c, "reason")) ||
 		    !json_is_string(json_object_get(c, "message")) ||
 		    !json_is_string(json_object_get(c, "field")))

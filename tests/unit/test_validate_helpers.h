@@ -49,8 +49,7 @@ static inline const char *tcause(const json_t *causes, const char *field)
 	size_t i;
 	json_t *c;
 
-	json_array_foreach(causes, i, c)
-	{
+	json_array_foreach (causes, i, c) {
 		const char *f = json_string_value(json_object_get(c, "field"));
 
 		if (f && !strcmp(f, field))
@@ -65,8 +64,7 @@ static inline const char *treason(const json_t *causes, const char *field)
 	size_t i;
 	json_t *c;
 
-	json_array_foreach(causes, i, c)
-	{
+	json_array_foreach (causes, i, c) {
 		const char *f = json_string_value(json_object_get(c, "field"));
 
 		if (f && !strcmp(f, field))
@@ -81,8 +79,7 @@ static inline int thas(const json_t *causes, const char *field, const char *sub)
 	size_t i;
 	json_t *c;
 
-	json_array_foreach(causes, i, c)
-	{
+	json_array_foreach (causes, i, c) {
 		const char *f = json_string_value(json_object_get(c, "field"));
 		const char *m = json_string_value(json_object_get(c, "message"));
 
