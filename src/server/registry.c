@@ -127,8 +127,9 @@ static int registry_node_alloc(struct reg_ctx *x, const json_t *old, json_t *nod
 			return 0;
 		if (had && !want) {
 			json_object_set_new(spec, "podCIDR", json_string(had));
-			json_object_set(spec, "podCIDRs",
-					json_object_get(json_object_get(old, "spec"), "podCIDRs"));
+			json_object_set_new(spec, "podCIDRs",
+					    json_deep_copy(json_object_get(
+						    json_object_get(old, "spec"), "podCIDRs")));
 			return 0;
 		}
 	}

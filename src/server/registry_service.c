@@ -626,7 +626,8 @@ void registry_service_carry_over(const json_t *old, json_t *svc)
 		if (!json_array_size(json_object_get(spec, "clusterIPs")) &&
 		    json_object_get(ospec, "clusterIPs") &&
 		    !strcmp(svc_str(spec, "clusterIP"), svc_str(ospec, "clusterIP")))
-			json_object_set(spec, "clusterIPs", json_object_get(ospec, "clusterIPs"));
+			json_object_set_new(spec, "clusterIPs",
+					    json_deep_copy(json_object_get(ospec, "clusterIPs")));
 	}
 	/* normalizeClusterIPs: an old client changed clusterIP alone; the plural
 	 * follows, so validation reports the change itself. */

@@ -462,7 +462,8 @@ static void rest_apply_update(struct rest_req *r, store_val *cur, json_t *obj)
 		}
 		if (r->res->has_status) {
 			if (json_object_get(old, "status"))
-				json_object_set(obj, "status", json_object_get(old, "status"));
+				json_object_set_new(obj, "status",
+						    json_deep_copy(json_object_get(old, "status")));
 			else
 				json_object_del(obj, "status");
 		}
@@ -474,7 +475,15 @@ static void rest_apply_update(struct rest_req *r, store_val *cur, json_t *obj)
 							 1));
 	}
 	json_object_del(md, "managedFields");
-	rest_default(r, obj);
+	{
+		struct api_default_opts o;
+
+		apiserver_default_opts(r->as, &o);
+		if (api_default_update(r->res->id, obj, old, &o) == -ENOMEM) {
+			rest_internal(r, -ENOMEM);
+			goto out;
+		}
+	}
 	if (rest_validate(r, r->name, obj, old) < 0)
 		goto out;
 	if (registry_prepare_update(&x, r->res, old, obj) < 0) {
