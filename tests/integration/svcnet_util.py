@@ -116,7 +116,19 @@ class Server:
             log.close()
         rc = self.proc.returncode if self.proc else None
         self.proc = None
+        self.check_sanitizers()
         return rc
+
+    def check_sanitizers(self):
+        """Under the ASan+UBSan build (SVCNET_SANITIZED=1), any report in the
+        server's log fails the test that ran it: leaks are found at exit."""
+        if not os.environ.get("SVCNET_SANITIZED"):
+            return
+        text = self.read_log()
+        for marker in ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:"):
+            if marker in text:
+                i = text.index(marker)
+                raise AssertionError("sanitizer report in server log:\n" + text[i - 200:i + 3000])
 
     def cleanup(self):
         self.stop()
