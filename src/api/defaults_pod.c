@@ -1,40 +1,8 @@
 /* defaults_pod.c - Pod defaulting (SetDefaults_Pod, _PodSpec, _Container, _Probe, ...). */
 #include "api/defaults_impl.h"
+#include "api/validate.h"
 
 #include <string.h>
-
-/* Volume sources; a volume without one gets an emptyDir, as SetDefaults_Volume does. */
-static const char *const volume_sources[] = {"emptyDir",
-                                             "hostPath",
-                                             "gcePersistentDisk",
-                                             "awsElasticBlockStore",
-                                             "gitRepo",
-                                             "secret",
-                                             "nfs",
-                                             "iscsi",
-                                             "glusterfs",
-                                             "persistentVolumeClaim",
-                                             "rbd",
-                                             "flexVolume",
-                                             "cinder",
-                                             "cephfs",
-                                             "flocker",
-                                             "downwardAPI",
-                                             "fc",
-                                             "azureFile",
-                                             "configMap",
-                                             "vsphereVolume",
-                                             "quobyte",
-                                             "azureDisk",
-                                             "photonPersistentDisk",
-                                             "projected",
-                                             "portworxVolume",
-                                             "scaleIO",
-                                             "storageos",
-                                             "csi",
-                                             "ephemeral",
-                                             "image",
-                                             NULL};
 
 /*
  * Whether the image names the "latest" tag, explicitly or by having no tag and
@@ -145,7 +113,7 @@ static void dft_volumes(struct dft *d, json_t *spec)
 
 		if (!json_is_object(v))
 			continue;
-		for (const char *const *s = volume_sources; *s; s++)
+		for (const char *const *s = api_volume_sources; *s; s++)
 			any |= !dft_unset(v, *s);
 		if (!any)
 			dft_set_new(d, v, "emptyDir", json_object());

@@ -42,7 +42,7 @@ extern const struct api_resource api_resources[API_NKINDS];
 
 /* Looks up by group ("" for core), version and plural; NULL when unknown. */
 const struct api_resource *api_resource_find(const char *group, const char *version,
-					     const char *plural);
+                                             const char *plural);
 /* Looks up by apiVersion ("v1", "discovery.k8s.io/v1") and kind. */
 const struct api_resource *api_resource_by_kind(const char *api_version, const char *kind);
 /* "v1" or "group/version", into out. */

@@ -146,8 +146,7 @@ static int add_match_labels(sel *s, const json_t *m)
 		return 0;
 	if (!json_is_object(m))
 		return -EINVAL;
-	json_object_foreach((json_t *)m, k, v)
-	{
+	json_object_foreach ((json_t *)m, k, v) {
 		if (!json_is_string(v))
 			return -EINVAL;
 		if (push_eq(s, k, json_string_value(v)) < 0)
@@ -201,8 +200,7 @@ static int add_expression(sel *s, const json_t *e)
 		return -EINVAL;
 	if (!(r.key = strdup(key)))
 		return -ENOMEM;
-	json_array_foreach(vals, i, v)
-	{
+	json_array_foreach (vals, i, v) {
 		int rc = json_is_string(v)
 		             ? sel_vals_add(&r, json_string_value(v), json_string_length(v))
 		             : -EINVAL;
@@ -237,8 +235,7 @@ int sel_from_label_selector(const json_t *ls, sel **out)
 	exprs = json_object_get(ls, "matchExpressions");
 	if (!rc && exprs && !json_is_null(exprs) && !json_is_array(exprs))
 		rc = -EINVAL;
-	json_array_foreach(exprs, i, e)
-	{
+	json_array_foreach (exprs, i, e) {
 		if (rc)
 			break;
 		rc = add_expression(s, e);

@@ -95,4 +95,7 @@ int api_parse_ip(const char *s, unsigned char *out);
  * *prefix gets the prefix length. Host bits may be set, as Go's ParseCIDR allows. */
 int api_parse_cidr(const char *s, unsigned char *addr, int *prefix);
 
+/* The volume source fields of core/v1 Volume, NULL-terminated. */
+extern const char *const api_volume_sources[];
+
 #endif

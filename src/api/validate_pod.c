@@ -9,38 +9,39 @@ static const char *const dns_policies[] = {"ClusterFirstWithHostNet", "ClusterFi
 static const char *const toleration_ops[] = {"Equal", "Exists", NULL};
 static const char *const taint_effects[] = {"NoSchedule", "PreferNoSchedule", "NoExecute", NULL};
 
-/* Volume sources a Volume may carry, exactly one of them. */
-static const char *const volume_sources[] = {"emptyDir",
-                                             "hostPath",
-                                             "gcePersistentDisk",
-                                             "awsElasticBlockStore",
-                                             "gitRepo",
-                                             "secret",
-                                             "nfs",
-                                             "iscsi",
-                                             "glusterfs",
-                                             "persistentVolumeClaim",
-                                             "rbd",
-                                             "flexVolume",
-                                             "cinder",
-                                             "cephfs",
-                                             "flocker",
-                                             "downwardAPI",
-                                             "fc",
-                                             "azureFile",
-                                             "configMap",
-                                             "vsphereVolume",
-                                             "quobyte",
-                                             "azureDisk",
-                                             "photonPersistentDisk",
-                                             "projected",
-                                             "portworxVolume",
-                                             "scaleIO",
-                                             "storageos",
-                                             "csi",
-                                             "ephemeral",
-                                             "image",
-                                             NULL};
+/* Volume sources a Volume may carry, exactly one of them (a volume without one
+ * is defaulted to an emptyDir, as SetDefaults_Volume does). */
+const char *const api_volume_sources[] = {"emptyDir",
+                                          "hostPath",
+                                          "gcePersistentDisk",
+                                          "awsElasticBlockStore",
+                                          "gitRepo",
+                                          "secret",
+                                          "nfs",
+                                          "iscsi",
+                                          "glusterfs",
+                                          "persistentVolumeClaim",
+                                          "rbd",
+                                          "flexVolume",
+                                          "cinder",
+                                          "cephfs",
+                                          "flocker",
+                                          "downwardAPI",
+                                          "fc",
+                                          "azureFile",
+                                          "configMap",
+                                          "vsphereVolume",
+                                          "quobyte",
+                                          "azureDisk",
+                                          "photonPersistentDisk",
+                                          "projected",
+                                          "portworxVolume",
+                                          "scaleIO",
+                                          "storageos",
+                                          "csi",
+                                          "ephemeral",
+                                          "image",
+                                          NULL};
 
 static int in_set(const char *s, const char *const *set)
 {
@@ -78,7 +79,7 @@ static void vld_volumes(struct fe_ctx *c, const json_t *spec, struct fe_set *vol
 			else if (r)
 				fe_duplicate_str(c, "name", name);
 		}
-		for (const char *const *s = volume_sources; *s; s++) {
+		for (const char *const *s = api_volume_sources; *s; s++) {
 			if (!fe_present(o, *s))
 				continue;
 			if (!fe_obj(c, o, *s))

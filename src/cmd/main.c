@@ -13,12 +13,12 @@ static const struct cmd_entry {
 	int (*fn)(int argc, char **argv);
 	const char *help;
 } cmd_table[] = {
-	{"server", cmd_server, "API server, controllers and store"},
+    {"server", cmd_server, "API server, controllers and store"},
 };
 
 /* Commands of the design that later milestones build; they say so at run time. */
-static const char *const cmd_planned[] = {"agent", "proxy", "dns", "ingress", "up",
-					  "down",  "exec",  "explain", "netexec"};
+static const char *const cmd_planned[] = {"agent", "proxy", "dns",     "ingress", "up",
+                                          "down",  "exec",  "explain", "netexec"};
 
 static void cmd_usage(FILE *f)
 {
@@ -47,9 +47,9 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < sizeof(cmd_planned) / sizeof(cmd_planned[0]); i++) {
 		if (!strcmp(argv[1], cmd_planned[i])) {
 			fprintf(stderr,
-				"svcnet %s: not built yet in this version (see README.md, "
-				"\"What works today\")\n",
-				argv[1]);
+			        "svcnet %s: not built yet in this version (see README.md, "
+			        "\"What works today\")\n",
+			        argv[1]);
 			return 2;
 		}
 	}

@@ -10,43 +10,44 @@
 
 static void server_usage(FILE *f)
 {
-	fprintf(f,
-		"usage: svcnet server --data-dir DIR [flags]\n\n"
-		"Runs the API server, its controllers and the embedded store in the foreground.\n"
-		"On first start it creates a CA, a serving certificate, an admin token and\n"
-		"DIR/kubeconfig (mode 0600) for kubectl. SIGTERM or Ctrl-C stops it cleanly.\n\n"
-		"flags:\n"
-		"  --data-dir DIR              state, certificates and kubeconfig (default "
-		"/var/lib/svcnet)\n"
-		"  --listen HOST:PORT          HTTPS address (default 127.0.0.1:6443)\n"
-		"  --service-cidr CIDR[,CIDR]  service IP range(s), a second of the other family\n"
-		"                              for dual-stack (default 10.43.0.0/16)\n"
-		"  --cluster-cidr CIDR         pod network, split into per-node CIDRs (default "
-		"10.42.0.0/16)\n"
-		"  --node-cidr-mask-size N     size of each node's pod CIDR (default 24)\n"
-		"  --node-port-range LO-HI     node port range (default 30000-32767)\n"
-		"  --lb-pool CIDR|IP-IP        load-balancer IP pool; repeatable\n"
-		"  --compact-keep N            revisions of history kept for watches (default "
-		"10000)\n"
-		"  --request-timeout SECONDS   a request must arrive whole within this (default 30)\n"
-		"  --log-level LEVEL           debug, info, warn, error (default info)\n");
+	fprintf(
+	    f,
+	    "usage: svcnet server --data-dir DIR [flags]\n\n"
+	    "Runs the API server, its controllers and the embedded store in the foreground.\n"
+	    "On first start it creates a CA, a serving certificate, an admin token and\n"
+	    "DIR/kubeconfig (mode 0600) for kubectl. SIGTERM or Ctrl-C stops it cleanly.\n\n"
+	    "flags:\n"
+	    "  --data-dir DIR              state, certificates and kubeconfig (default "
+	    "/var/lib/svcnet)\n"
+	    "  --listen HOST:PORT          HTTPS address (default 127.0.0.1:6443)\n"
+	    "  --service-cidr CIDR[,CIDR]  service IP range(s), a second of the other family\n"
+	    "                              for dual-stack (default 10.43.0.0/16)\n"
+	    "  --cluster-cidr CIDR         pod network, split into per-node CIDRs (default "
+	    "10.42.0.0/16)\n"
+	    "  --node-cidr-mask-size N     size of each node's pod CIDR (default 24)\n"
+	    "  --node-port-range LO-HI     node port range (default 30000-32767)\n"
+	    "  --lb-pool CIDR|IP-IP        load-balancer IP pool; repeatable\n"
+	    "  --compact-keep N            revisions of history kept for watches (default "
+	    "10000)\n"
+	    "  --request-timeout SECONDS   a request must arrive whole within this (default 30)\n"
+	    "  --log-level LEVEL           debug, info, warn, error (default info)\n");
 }
 
 int cmd_server(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"data-dir", required_argument, NULL, 'd'},
-		{"listen", required_argument, NULL, 'l'},
-		{"service-cidr", required_argument, NULL, 's'},
-		{"cluster-cidr", required_argument, NULL, 'c'},
-		{"node-cidr-mask-size", required_argument, NULL, 'm'},
-		{"node-port-range", required_argument, NULL, 'p'},
-		{"lb-pool", required_argument, NULL, 'b'},
-		{"compact-keep", required_argument, NULL, 'k'},
-		{"log-level", required_argument, NULL, 'v'},
-		{"request-timeout", required_argument, NULL, 't'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"data-dir", required_argument, NULL, 'd'},
+	    {"listen", required_argument, NULL, 'l'},
+	    {"service-cidr", required_argument, NULL, 's'},
+	    {"cluster-cidr", required_argument, NULL, 'c'},
+	    {"node-cidr-mask-size", required_argument, NULL, 'm'},
+	    {"node-port-range", required_argument, NULL, 'p'},
+	    {"lb-pool", required_argument, NULL, 'b'},
+	    {"compact-keep", required_argument, NULL, 'k'},
+	    {"log-level", required_argument, NULL, 'v'},
+	    {"request-timeout", required_argument, NULL, 't'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	struct apiserver_config cfg = {0};
 	char scidr[256] = "10.43.0.0/16";

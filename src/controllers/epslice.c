@@ -57,9 +57,8 @@ static int owned_by(const json_t *slice, const struct rc *c)
 	size_t i;
 	json_t *o;
 
-	json_array_foreach(json_object_get(json_object_get(slice, "metadata"), "ownerReferences"),
-	                   i, o)
-	{
+	json_array_foreach (json_object_get(json_object_get(slice, "metadata"), "ownerReferences"),
+	                    i, o) {
 		const char *uid = json_string_value(json_object_get(o, "uid"));
 
 		if (strcmp(epslice_nz(uid), epslice_nz(c->uid)) == 0 &&
@@ -121,8 +120,7 @@ static int ws_diff(struct ws *w, struct epslice_group *g, const json_t *labels)
 
 	if (!keep)
 		return -ENOMEM;
-	json_array_foreach(old, i, e)
-	{
+	json_array_foreach (old, i, e) {
 		char *key = epslice_ep_key(e);
 		struct epslice_dep *d;
 
@@ -309,8 +307,7 @@ static int finalize(struct rc *c, struct out *o)
 	/* no new slices for a Service being deleted: the garbage collector races us */
 	if (!epslice_pod_deleting(c->svc)) {
 		json_t *s;
-		json_array_foreach(o->creates, i, s)
-		{
+		json_array_foreach (o->creates, i, s) {
 			if (emit(c->actions, "create", json_incref(s)) < 0)
 				return -ENOMEM;
 		}
@@ -455,8 +452,7 @@ int epslice_reconcile(const json_t *svc, const json_t *pods, const json_t *exist
 		const char *atype = fams[k] == 6 ? "IPv6" : "IPv4";
 
 		nex = 0;
-		json_array_foreach(existing, i, s)
-		{
+		json_array_foreach (existing, i, s) {
 			if (slice_managed(s) &&
 			    strcmp(epslice_nz(epslice_str(s, "addressType")), atype) == 0)
 				ex[nex++] = s;
@@ -468,8 +464,7 @@ int epslice_reconcile(const json_t *svc, const json_t *pods, const json_t *exist
 	}
 	/* slices of an address type the Service no longer has */
 	nex = 0;
-	json_array_foreach(existing, i, s)
-	{
+	json_array_foreach (existing, i, s) {
 		const char *at = epslice_nz(epslice_str(s, "addressType"));
 		int keep = 0;
 

@@ -152,12 +152,10 @@ int epslice_build_desired(const json_t *svc, const sel *s, int pnr, const json_t
 	int named = 0;
 
 	/* without named targetPorts every pod serves the same port set: resolve it once */
-	json_array_foreach(json_object_get(json_object_get(svc, "spec"), "ports"), i, sp)
-	{
+	json_array_foreach (json_object_get(json_object_get(svc, "spec"), "ports"), i, sp) {
 		named |= json_is_string(json_object_get(sp, "targetPort"));
 	}
-	json_array_foreach(pods, i, pod)
-	{
+	json_array_foreach (pods, i, pod) {
 		const char *ns = epslice_meta_str(pod, "namespace");
 		json_t *ports;
 		char *pkey;

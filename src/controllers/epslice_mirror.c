@@ -203,8 +203,7 @@ static int collect(const json_t *svc, const json_t *pods, const sel *s, struct m
 
 	if (!pc)
 		return -ENOMEM;
-	json_array_foreach(ports, j, sp)
-	{
+	json_array_foreach (ports, j, sp) {
 		int num = json_is_string(json_object_get(sp, "targetPort"))
 		              ? -1
 		              : epslice_find_port(NULL, sp);
@@ -214,8 +213,7 @@ static int collect(const json_t *svc, const json_t *pods, const sel *s, struct m
 			goto out;
 	}
 	rc = 0;
-	json_array_foreach(pods, i, pod)
-	{
+	json_array_foreach (pods, i, pod) {
 		json_t *addr;
 
 		if (!json_is_object(pod) ||
@@ -231,8 +229,7 @@ static int collect(const json_t *svc, const json_t *pods, const sel *s, struct m
 		int ready = pnr || epslice_pod_ready(pod);
 		if (np == 0 && headless)
 			rc = ment_add(st, "", NULL, akey.data, addr, ready);
-		json_array_foreach(ports, j, sp)
-		{
+		json_array_foreach (ports, j, sp) {
 			json_t *p = NULL;
 			int num;
 
@@ -373,8 +370,7 @@ static int truncate_subsets(json_t *subsets)
 	size_t tr = 0, tn = 0, i;
 	json_t *sub;
 
-	json_array_foreach(subsets, i, sub)
-	{
+	json_array_foreach (subsets, i, sub) {
 		tr += json_array_size(json_object_get(sub, "addresses"));
 		tn += json_array_size(json_object_get(sub, "notReadyAddresses"));
 	}
@@ -383,8 +379,7 @@ static int truncate_subsets(json_t *subsets)
 	int trunc_ready = tr > EPSLICE_ENDPOINTS_MAX;
 	size_t max = trunc_ready ? EPSLICE_ENDPOINTS_MAX : EPSLICE_ENDPOINTS_MAX - tr;
 	size_t total = trunc_ready ? tr : tn, can = max;
-	json_array_foreach(subsets, i, sub)
-	{
+	json_array_foreach (subsets, i, sub) {
 		const char *key = trunc_ready ? "addresses" : "notReadyAddresses";
 		size_t in = json_array_size(json_object_get(sub, key));
 		size_t add = (size_t)ceil((double)in / (double)total * (double)max);
@@ -406,8 +401,7 @@ static json_t *endpoints_labels(const json_t *svc)
 
 	if (!l)
 		return NULL;
-	json_object_foreach(json_object_get(json_object_get(svc, "metadata"), "labels"), k, v)
-	{
+	json_object_foreach (json_object_get(json_object_get(svc, "metadata"), "labels"), k, v) {
 		if (json_is_string(v) && json_object_set_new(l, k, json_copy(v)) < 0)
 			goto nomem;
 	}
@@ -477,8 +471,7 @@ static int eq_ign_rv(const json_t *a, const json_t *b)
 
 		if (json_object_size(a) != json_object_size(b))
 			return 0;
-		json_object_foreach((json_t *)a, k, v)
-		{
+		json_object_foreach ((json_t *)a, k, v) {
 			json_t *w = json_object_get(b, k);
 
 			if (!w || !(strcmp(k, "targetRef") == 0

@@ -38,15 +38,15 @@ int epslice_equal_except(const json_t *a, const json_t *b, const char *skip)
 
 	if (!json_is_object(a) || !json_is_object(b))
 		return json_equal((json_t *)a, (json_t *)b);
-	json_object_foreach((json_t *)a, k, v)
-	{
+	json_object_foreach ((json_t *)a, k, v) {
 		if (strcmp(k, skip) == 0)
 			continue;
 		na++;
 		if (!json_equal(v, json_object_get(b, k)))
 			return 0;
 	}
-	json_object_foreach((json_t *)b, k, v) nb += strcmp(k, skip) != 0;
+	json_object_foreach ((json_t *)b, k, v)
+		nb += strcmp(k, skip) != 0;
 	return na == nb;
 }
 
@@ -78,8 +78,7 @@ int epslice_pod_ready(const json_t *pod)
 	size_t i;
 	json_t *c;
 
-	json_array_foreach(json_object_get(json_object_get(pod, "status"), "conditions"), i, c)
-	{
+	json_array_foreach (json_object_get(json_object_get(pod, "status"), "conditions"), i, c) {
 		if (strcmp(epslice_nz(epslice_str(c, "type")), "Ready") == 0)
 			return strcmp(epslice_nz(epslice_str(c, "status")), "True") == 0;
 	}
@@ -106,13 +105,11 @@ static int named_port(const json_t *containers, const char *name, const char *pr
 	size_t i, j;
 	json_t *c, *p;
 
-	json_array_foreach(containers, i, c)
-	{
+	json_array_foreach (containers, i, c) {
 		if (sidecars_only &&
 		    strcmp(epslice_nz(epslice_str(c, "restartPolicy")), "Always") != 0)
 			continue;
-		json_array_foreach(json_object_get(c, "ports"), j, p)
-		{
+		json_array_foreach (json_object_get(c, "ports"), j, p) {
 			const char *pp = epslice_str(p, "protocol");
 			json_int_t n = json_integer_value(json_object_get(p, "containerPort"));
 
@@ -185,8 +182,7 @@ int epslice_service_families(const json_t *svc, int fams[2])
 	int n = 0;
 	char canon[INET6_ADDRSTRLEN];
 
-	json_array_foreach(json_object_get(spec_of(svc), "ipFamilies"), i, f)
-	{
+	json_array_foreach (json_object_get(spec_of(svc), "ipFamilies"), i, f) {
 		const char *s = epslice_nz(json_string_value(f));
 		int fam = strcmp(s, "IPv4") == 0 ? 4 : strcmp(s, "IPv6") == 0 ? 6 : 0;
 
@@ -226,8 +222,7 @@ int epslice_ports_key(json_t *ports, int reorder, char **key)
 	*key = NULL;
 	if (!it)
 		return -ENOMEM;
-	json_array_foreach(ports, i, p)
-	{
+	json_array_foreach (ports, i, p) {
 		const json_t *num = json_object_get(p, "port");
 		const char *proto = epslice_str(p, "protocol");
 
@@ -279,8 +274,7 @@ int epslice_pod_ports(const json_t *svc, const json_t *pod, json_t **ports, char
 	if (!out)
 		return -ENOMEM;
 	/* a headless Service may have no ports: that is the empty port set */
-	json_array_foreach(json_object_get(spec_of(svc), "ports"), i, sp)
-	{
+	json_array_foreach (json_object_get(spec_of(svc), "ports"), i, sp) {
 		const char *proto = epslice_str(sp, "protocol");
 		const json_t *app = json_object_get(sp, "appProtocol");
 		int port = epslice_find_port(pod, sp);
@@ -489,8 +483,7 @@ json_t *epslice_slice_labels(const json_t *svc)
 
 	if (!l)
 		return NULL;
-	json_object_foreach(json_object_get(json_object_get(svc, "metadata"), "labels"), k, v)
-	{
+	json_object_foreach (json_object_get(json_object_get(svc, "metadata"), "labels"), k, v) {
 		if (!reserved_label(k) && json_is_string(v) && json_object_set(l, k, v) < 0)
 			goto nomem;
 	}

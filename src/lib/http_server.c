@@ -24,9 +24,9 @@
 #include "lib/sockaddr.h"
 #include "lib/tls.h"
 
-#define HTTP_READ_CHUNK  16384
-#define HTTP_OUT_PAUSE   (1u << 20) /* stop parsing pipelined requests past this */
-#define HTTP_IN_PAUSE    (8u << 20)
+#define HTTP_READ_CHUNK 16384
+#define HTTP_OUT_PAUSE  (1u << 20) /* stop parsing pipelined requests past this */
+#define HTTP_IN_PAUSE   (8u << 20)
 
 struct http_conn {
 	http_server *srv;
@@ -36,9 +36,9 @@ struct http_conn {
 	http_parser parser;
 	http_request req;
 	int streaming;
-	int closing;      /* close once out is sent */
-	int dead;         /* close now, drop out */
-	int responded;    /* the handler produced a response */
+	int closing;   /* close once out is sent */
+	int dead;      /* close now, drop out */
+	int responded; /* the handler produced a response */
 	int read_paused;
 	int read_wants_write, write_wants_read;
 	int write_armed;
@@ -200,10 +200,10 @@ void http_server_abort_pending(http_server *s)
 static int http_status_line(http_conn *c, int status, const char *ctype)
 {
 	int own_cache = buf_avail(&c->hdrs) && buf_cstr(&c->hdrs) == 0 &&
-			strstr(buf_head(&c->hdrs), "Cache-Control:");
+	                strstr(buf_head(&c->hdrs), "Cache-Control:");
 	int r = buf_printf(&c->out, "HTTP/1.1 %d %s\r\nContent-Type: %s\r\n%s", status,
-			   http_reason(status), ctype,
-			   own_cache ? "" : "Cache-Control: no-cache, private\r\n");
+	                   http_reason(status), ctype,
+	                   own_cache ? "" : "Cache-Control: no-cache, private\r\n");
 
 	if (r == 0 && buf_avail(&c->hdrs))
 		r = buf_append(&c->out, buf_head(&c->hdrs), buf_avail(&c->hdrs));
@@ -219,8 +219,7 @@ int http_add_header(http_conn *c, const char *name, const char *value)
 	return buf_printf(&c->hdrs, "%s: %s\r\n", name, value);
 }
 
-int http_respond(http_conn *c, int status, const char *content_type, const char *body,
-		 size_t len)
+int http_respond(http_conn *c, int status, const char *content_type, const char *body, size_t len)
 {
 	int keep = c->req.keep_alive && !c->closing;
 	int r;
@@ -229,7 +228,7 @@ int http_respond(http_conn *c, int status, const char *content_type, const char 
 	r = http_status_line(c, status, content_type);
 	if (r == 0)
 		r = buf_printf(&c->out, "Content-Length: %zu\r\n%s\r\n", len,
-			       keep ? "" : "Connection: close\r\n");
+		               keep ? "" : "Connection: close\r\n");
 	if (r == 0 && len && strcmp(c->req.method, "HEAD") != 0)
 		r = buf_append(&c->out, body, len);
 	if (r < 0 || !keep)
@@ -264,7 +263,7 @@ int http_stream_write(http_conn *c, const char *data, size_t len)
 	if (buf_avail(&c->out) > c->srv->o.max_stream_queue) {
 		/* A reader this slow would make us buffer without bound. */
 		log_warn("http", "%s: stream reader too slow (%zu bytes queued): closing", c->peer,
-			 buf_avail(&c->out));
+		         buf_avail(&c->out));
 		c->dead = 1;
 		http_conn_mark_pending(c);
 		return -ENOBUFS;
@@ -326,11 +325,13 @@ static void http_conn_error(http_conn *c, int err)
 	int n;
 
 	n = snprintf(body, sizeof(body),
-		     "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"metadata\":{},"
-		     "\"status\":\"Failure\",\"message\":\"%s\",\"reason\":\"%s\",\"code\":%d}",
-		     http_reason(status),
-		     status == 413 ? "RequestEntityTooLarge" : status == 408 ? "Timeout" : "BadRequest",
-		     status);
+	             "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"metadata\":{},"
+	             "\"status\":\"Failure\",\"message\":\"%s\",\"reason\":\"%s\",\"code\":%d}",
+	             http_reason(status),
+	             status == 413   ? "RequestEntityTooLarge"
+	             : status == 408 ? "Timeout"
+	                             : "BadRequest",
+	             status);
 	c->closing = 1;
 	http_respond(c, status, "application/json", body, (size_t)n);
 }
@@ -464,7 +465,7 @@ static long long http_conn_timer(ev_loop *l, ev_timer *t, void *data)
 		deadline = c->req_start + (uint64_t)o->request_timeout_ms;
 		if (now >= deadline) {
 			log_info("http", "%s: request not complete after %d ms: closing", c->peer,
-				 o->request_timeout_ms);
+			         o->request_timeout_ms);
 			c->timer = NULL;
 			http_conn_error(c, HTTP_E_TIMEOUT);
 			http_server_flush(c->srv);
@@ -519,10 +520,11 @@ static void http_accept(ev_loop *l, int lfd, void *data, int mask)
 			free(c);
 			continue;
 		}
-		c->timer = ev_timer_add(l, s->o.idle_timeout_ms < s->o.request_timeout_ms
-						   ? s->o.idle_timeout_ms
-						   : s->o.request_timeout_ms,
-					http_conn_timer, c);
+		c->timer = ev_timer_add(l,
+		                        s->o.idle_timeout_ms < s->o.request_timeout_ms
+		                            ? s->o.idle_timeout_ms
+		                            : s->o.request_timeout_ms,
+		                        http_conn_timer, c);
 		if (!c->timer || ev_add(l, fd, EV_READ, http_conn_io, c) < 0) {
 			ev_timer_del(l, c->timer);
 			tls_conn_free(c->tls);
@@ -575,7 +577,7 @@ int http_server_start(ev_loop *l, const struct http_server_opts *o, http_server 
 	sl = sizeof(ss);
 	getsockname(s->lfd, (struct sockaddr *)&ss, &sl);
 	s->port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
-						 : ((struct sockaddr_in *)&ss)->sin_port);
+	                                         : ((struct sockaddr_in *)&ss)->sin_port);
 	r = ev_add(l, s->lfd, EV_READ, http_accept, s);
 	if (r < 0) {
 		close(s->lfd);

@@ -29,12 +29,12 @@ typedef void http_handler_fn(http_conn *c, http_request *req, void *data);
 typedef void http_close_fn(http_conn *c, void *data);
 
 struct http_server_opts {
-	const char *listen; /* "127.0.0.1:6443", "[::1]:6443", ":6443" */
-	SSL_CTX *tls;       /* NULL for plain HTTP */
-	size_t max_head;    /* bytes of request line + headers (431 past it) */
-	size_t max_body;    /* bytes of body (413 past it) */
-	int request_timeout_ms; /* a request must arrive whole within this */
-	int idle_timeout_ms;    /* keep-alive connections idle longer are closed */
+	const char *listen;      /* "127.0.0.1:6443", "[::1]:6443", ":6443" */
+	SSL_CTX *tls;            /* NULL for plain HTTP */
+	size_t max_head;         /* bytes of request line + headers (431 past it) */
+	size_t max_body;         /* bytes of body (413 past it) */
+	int request_timeout_ms;  /* a request must arrive whole within this */
+	int idle_timeout_ms;     /* keep-alive connections idle longer are closed */
 	size_t max_stream_queue; /* a streaming client this far behind is dropped */
 	int max_conns;
 	http_handler_fn *handler;
@@ -52,8 +52,7 @@ void http_server_abort_pending(http_server *s);
 int http_server_port(const http_server *s);
 
 /* A complete response with a body (Content-Length framed). */
-int http_respond(http_conn *c, int status, const char *content_type, const char *body,
-		 size_t len);
+int http_respond(http_conn *c, int status, const char *content_type, const char *body, size_t len);
 /* Extra header lines ("Name: value\r\n"...) for the next http_respond/stream_start. */
 int http_add_header(http_conn *c, const char *name, const char *value);
 

@@ -17,9 +17,9 @@ void log_set_level(enum log_level lvl);
 /* Parses "debug", "info", "warn", "error"; returns -1 on an unknown name. */
 int log_parse_level(const char *s);
 void log_msg(enum log_level lvl, const char *mod, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
-#define log_debug(mod, ...)                                                                       \
+#define log_debug(mod, ...)                                                                        \
 	do {                                                                                       \
 		if (log_min_level <= LOG_DEBUG)                                                    \
 			log_msg(LOG_DEBUG, mod, __VA_ARGS__);                                      \

@@ -90,12 +90,12 @@ static int as_bootstrap_kubernetes(struct apiserver *as)
 		ipalloc_nth(as->svc_ip[0], 1, &first);
 		net_addr_fmt(&first, ip, sizeof(ip));
 		svc = json_pack("{s:s,s:s,s:{s:s,s:s,s:{s:s,s:s}},s:{s:s,s:s,s:[{s:s,s:i,s:s,s:i}],"
-				"s:s}}",
-				"kind", "Service", "apiVersion", "v1", "metadata", "name",
-				"kubernetes", "namespace", "default", "labels", "component",
-				"apiserver", "provider", "kubernetes", "spec", "type", "ClusterIP",
-				"clusterIP", ip, "ports", "name", "https", "port", 443, "protocol",
-				"TCP", "targetPort", port, "sessionAffinity", "None");
+		                "s:s}}",
+		                "kind", "Service", "apiVersion", "v1", "metadata", "name",
+		                "kubernetes", "namespace", "default", "labels", "component",
+		                "apiserver", "provider", "kubernetes", "spec", "type", "ClusterIP",
+		                "clusterIP", ip, "ports", "name", "https", "port", 443, "protocol",
+		                "TCP", "targetPort", port, "sessionAffinity", "None");
 		rest_stamp_new(svc);
 		{
 			struct api_default_opts o;
@@ -116,38 +116,38 @@ static int as_bootstrap_kubernetes(struct apiserver *as)
 	}
 	store_key(key, sizeof(key), "endpoints", "default", "kubernetes");
 	as_put_if_missing(as, key,
-			  json_pack("{s:s,s:s,s:{s:s,s:s},s:[{s:[{s:s}],s:[{s:s,s:i,s:s}]}]}",
-				    "kind", "Endpoints", "apiVersion", "v1", "metadata", "name",
-				    "kubernetes", "namespace", "default", "subsets", "addresses",
-				    "ip", host, "ports", "name", "https", "port", port, "protocol",
-				    "TCP"));
+	                  json_pack("{s:s,s:s,s:{s:s,s:s},s:[{s:[{s:s}],s:[{s:s,s:i,s:s}]}]}",
+	                            "kind", "Endpoints", "apiVersion", "v1", "metadata", "name",
+	                            "kubernetes", "namespace", "default", "subsets", "addresses",
+	                            "ip", host, "ports", "name", "https", "port", port, "protocol",
+	                            "TCP"));
 	store_key(key, sizeof(key), "endpointslices", "default", "kubernetes");
 	return as_put_if_missing(
-		as, key,
-		json_pack("{s:s,s:s,s:{s:s,s:s,s:{s:s}},s:s,s:[{s:[s],s:{s:b}}],s:[{s:s,s:i,s:s}]}",
-			  "kind", "EndpointSlice", "apiVersion", "discovery.k8s.io/v1", "metadata",
-			  "name", "kubernetes", "namespace", "default", "labels",
-			  "kubernetes.io/service-name", "kubernetes", "addressType",
-			  strchr(host, ':') ? "IPv6" : "IPv4", "endpoints", "addresses", host,
-			  "conditions", "ready", 1, "ports", "name", "https", "port", port,
-			  "protocol", "TCP"));
+	    as, key,
+	    json_pack("{s:s,s:s,s:{s:s,s:s,s:{s:s}},s:s,s:[{s:[s],s:{s:b}}],s:[{s:s,s:i,s:s}]}",
+	              "kind", "EndpointSlice", "apiVersion", "discovery.k8s.io/v1", "metadata",
+	              "name", "kubernetes", "namespace", "default", "labels",
+	              "kubernetes.io/service-name", "kubernetes", "addressType",
+	              strchr(host, ':') ? "IPv6" : "IPv4", "endpoints", "addresses", host,
+	              "conditions", "ready", 1, "ports", "name", "https", "port", port, "protocol",
+	              "TCP"));
 }
 
 static int as_bootstrap(struct apiserver *as)
 {
 	static const char *const nss[] = {"default", "kube-system", "kube-public",
-					  "kube-node-lease"};
+	                                  "kube-node-lease"};
 	char key[128];
 	int rc;
 
 	for (size_t i = 0; i < sizeof(nss) / sizeof(nss[0]); i++) {
 		store_key(key, sizeof(key), "namespaces", NULL, nss[i]);
 		rc = as_put_if_missing(
-			as, key,
-			json_pack("{s:s,s:s,s:{s:s,s:{s:s}},s:{s:[s]},s:{s:s}}", "kind", "Namespace",
-				  "apiVersion", "v1", "metadata", "name", nss[i], "labels",
-				  "kubernetes.io/metadata.name", nss[i], "spec", "finalizers",
-				  "kubernetes", "status", "phase", "Active"));
+		    as, key,
+		    json_pack("{s:s,s:s,s:{s:s,s:{s:s}},s:{s:[s]},s:{s:s}}", "kind", "Namespace",
+		              "apiVersion", "v1", "metadata", "name", nss[i], "labels",
+		              "kubernetes.io/metadata.name", nss[i], "spec", "finalizers",
+		              "kubernetes", "status", "phase", "Active"));
 		if (rc < 0)
 			return rc;
 	}
@@ -256,8 +256,8 @@ static int as_setup_allocators(struct apiserver *as)
 		as->svc_ip[i] = ipalloc_new(&as->svc_cidr[i]);
 		if (!as->svc_ip[i]) {
 			log_error("server", "--service-cidr %s: %s", as->cfg.service_cidrs[i],
-				  errno == E2BIG ? "too large (at most /12 for IPv4, /108 for IPv6)"
-						 : "invalid");
+			          errno == E2BIG ? "too large (at most /12 for IPv4, /108 for IPv6)"
+			                         : "invalid");
 			return -EINVAL;
 		}
 	}
@@ -269,14 +269,15 @@ static int as_setup_allocators(struct apiserver *as)
 	as->node_ports = portalloc_new(as->cfg.node_port_lo, as->cfg.node_port_hi);
 	if (!as->node_ports) {
 		log_error("server", "invalid --node-port-range %d-%d", as->cfg.node_port_lo,
-			  as->cfg.node_port_hi);
+		          as->cfg.node_port_hi);
 		return -EINVAL;
 	}
 	if (as->cfg.cluster_cidr[0]) {
 		if (net_cidr_parse(as->cfg.cluster_cidr, &cc, 1) < 0 ||
 		    !(as->pod_cidrs = podcidr_new(&cc, as->cfg.node_cidr_mask))) {
-			log_error("server", "invalid --cluster-cidr %s with --node-cidr-mask-size %d",
-				  as->cfg.cluster_cidr, as->cfg.node_cidr_mask);
+			log_error("server",
+			          "invalid --cluster-cidr %s with --node-cidr-mask-size %d",
+			          as->cfg.cluster_cidr, as->cfg.node_cidr_mask);
 			return -EINVAL;
 		}
 	}
@@ -287,8 +288,8 @@ static int as_setup_allocators(struct apiserver *as)
 		int rc = lbipam_add_pool(as->lb, as->cfg.lb_pools[i]);
 
 		if (rc < 0) {
-			snprintf(err, sizeof(err), "%s", rc == -EEXIST ? "overlaps another pool"
-								       : "not a CIDR or range");
+			snprintf(err, sizeof(err), "%s",
+			         rc == -EEXIST ? "overlaps another pool" : "not a CIDR or range");
 			log_error("server", "--lb-pool %s: %s", as->cfg.lb_pools[i], err);
 			return -EINVAL;
 		}
@@ -301,7 +302,7 @@ static int as_setup_pki(struct apiserver *as)
 	char host[NET_ADDR_STRLEN], first[NET_ADDR_STRLEN], path[512];
 	const char *ips[4];
 	const char *dns[] = {"localhost", "kubernetes", "kubernetes.default",
-			     "kubernetes.default.svc", "kubernetes.default.svc.cluster.local"};
+	                     "kubernetes.default.svc", "kubernetes.default.svc.cluster.local"};
 	size_t nip = 0;
 	net_addr a;
 	int port, rc;
@@ -327,9 +328,8 @@ static int as_setup_pki(struct apiserver *as)
 		return -ENOMEM;
 	if (!strcmp(host, "0.0.0.0") || !strcmp(host, "::") || !host[0])
 		snprintf(host, sizeof(host), "127.0.0.1");
-	snprintf(as->server_url, sizeof(as->server_url), strchr(host, ':') ? "https://[%s]:%d"
-									 : "https://%s:%d",
-		 host, port);
+	snprintf(as->server_url, sizeof(as->server_url),
+	         strchr(host, ':') ? "https://[%s]:%d" : "https://%s:%d", host, port);
 	snprintf(path, sizeof(path), "%s/kubeconfig", as->cfg.data_dir);
 	rc = kubeconfig_write(path, as->server_url, as->pki.ca_pem, as->pki.token, "svcnet");
 	if (rc < 0)
@@ -381,7 +381,8 @@ int apiserver_run(struct apiserver_config *cfg)
 	signal(SIGPIPE, SIG_IGN);
 	as_raise_nofile();
 	if (pki_mkdir_p(cfg->data_dir, 0700) < 0) {
-		log_error("server", "cannot create data dir %s: %s", cfg->data_dir, strerror(errno));
+		log_error("server", "cannot create data dir %s: %s", cfg->data_dir,
+		          strerror(errno));
 		return 1;
 	}
 	as.loop = ev_loop_new();
@@ -446,8 +447,8 @@ int apiserver_run(struct apiserver_config *cfg)
 	ev_timer_add(as.loop, 1000, as_lb_retry, &as);
 	ev_timer_add(as.loop, (long long)cfg->compact_interval_s * 1000, as_compact, &as);
 	log_info("server", "listening on %s (store revision %lld, started in %llu ms)",
-		 as.server_url, (long long)store_rev(as.st),
-		 (unsigned long long)(ev_clock_ms() - t0));
+	         as.server_url, (long long)store_rev(as.st),
+	         (unsigned long long)(ev_clock_ms() - t0));
 	log_info("server", "kubectl: export KUBECONFIG=%s/kubeconfig", cfg->data_dir);
 	ev_run(as.loop);
 	/* Whatever the last iteration wrote is committed before we go. */

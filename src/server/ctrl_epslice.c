@@ -72,8 +72,9 @@ static void ctrl_service_event(struct epslice_ctrl *e, const store_event *ev)
 	svc = ev->obj ? json_incref((json_t *)ev->obj) : rest_load(ev->val);
 	if (svc && epslice_service_managed(svc)) {
 		cs = calloc(1, sizeof(*cs));
-		if (cs && sel_from_map(json_object_get(json_object_get(svc, "spec"), "selector"),
-				       &cs->s) == 0 &&
+		if (cs &&
+		    sel_from_map(json_object_get(json_object_get(svc, "spec"), "selector"),
+		                 &cs->s) == 0 &&
 		    (cs->ns = strndup(nsname, (size_t)(slash - nsname))) &&
 		    dict_set(e->selectors, nsname, cs, NULL) == 0)
 			cs = NULL;
@@ -86,8 +87,8 @@ static void ctrl_pod_event(struct epslice_ctrl *e, const store_event *ev)
 {
 	const char *nsname = ctrl_key_tail(ev->key), *slash = strchr(nsname, '/');
 	json_t *now = ev->type == STORE_DELETED ? NULL
-			: ev->obj			   ? json_incref((json_t *)ev->obj)
-							   : rest_load(ev->val);
+	              : ev->obj                 ? json_incref((json_t *)ev->obj)
+	                                        : rest_load(ev->val);
 	json_t *before = ev->prev ? rest_load(ev->prev) : NULL;
 	json_t *ln = json_object_get(json_object_get(now, "metadata"), "labels");
 	json_t *lb = json_object_get(json_object_get(before, "metadata"), "labels");
@@ -121,7 +122,7 @@ static void ctrl_pod_event(struct epslice_ctrl *e, const store_event *ev)
  * annotation value would be a quoted string).
  */
 static int ctrl_slice_owner(const char *key, const store_val *v, const json_t *obj, char *out,
-			    size_t outlen)
+                            size_t outlen)
 {
 	static const char lk[] = "\"" EPSLICE_LABEL_SERVICE_NAME "\":\"";
 	const char *ns = key + strlen("/endpointslices/"), *nse = strchr(ns, '/');
@@ -131,9 +132,9 @@ static int ctrl_slice_owner(const char *key, const store_val *v, const json_t *o
 	if (!nse)
 		return 0;
 	if (obj) {
-		svc = json_string_value(json_object_get(
-			json_object_get(json_object_get(obj, "metadata"), "labels"),
-			EPSLICE_LABEL_SERVICE_NAME));
+		svc = json_string_value(
+		    json_object_get(json_object_get(json_object_get(obj, "metadata"), "labels"),
+		                    EPSLICE_LABEL_SERVICE_NAME));
 		if (!svc)
 			return 0;
 		end = svc + strlen(svc);
@@ -195,7 +196,7 @@ static void ctrl_slice_event(struct epslice_ctrl *e, const store_event *ev)
 	const char *had = dict_get(e->owner_of, ev->key);
 	int hb = had && (size_t)snprintf(before, sizeof(before), "%s", had) < sizeof(before);
 	int hn = ev->type != STORE_DELETED &&
-		 ctrl_slice_owner(ev->key, ev->val, ev->obj, now, sizeof(now));
+	         ctrl_slice_owner(ev->key, ev->val, ev->obj, now, sizeof(now));
 
 	if (hb && (!hn || strcmp(before, now) != 0))
 		ctrl_index(e, before, ev->key, 0);
@@ -290,7 +291,7 @@ static int ctrl_apply(struct apiserver *as, const char *ns, json_t *action)
 
 		if (!prefix || !prefix[0]) {
 			const char *svc = json_string_value(json_object_get(
-				json_object_get(md, "labels"), EPSLICE_LABEL_SERVICE_NAME));
+			    json_object_get(md, "labels"), EPSLICE_LABEL_SERVICE_NAME));
 			char p[300];
 
 			snprintf(p, sizeof(p), "%.250s-", svc ? svc : "slice");
@@ -324,7 +325,7 @@ static int ctrl_apply(struct apiserver *as, const char *ns, json_t *action)
 		json_t *have = cur ? rest_load(cur) : NULL;
 		json_t *hmd = json_object_get(have, "metadata");
 		static const char *const keep[] = {"uid", "creationTimestamp", "generation",
-						   "generateName"};
+		                                   "generateName"};
 
 		for (size_t i = 0; i < sizeof(keep) / sizeof(keep[0]); i++)
 			if (json_object_get(hmd, keep[i]))
@@ -336,7 +337,7 @@ static int ctrl_apply(struct apiserver *as, const char *ns, json_t *action)
 }
 
 static void ctrl_endpoints(struct apiserver *as, const char *ns, const char *name,
-			   const json_t *svc, const json_t *pods)
+                           const json_t *svc, const json_t *pods)
 {
 	char key[600];
 	store_val *cur;
@@ -361,10 +362,10 @@ static void ctrl_endpoints(struct apiserver *as, const char *ns, const char *nam
 		}
 		if (have)
 			json_object_set(json_object_get(want, "metadata"), "uid",
-					json_object_get(json_object_get(have, "metadata"), "uid"));
-		json_object_set(json_object_get(want, "metadata"), "creationTimestamp",
-				json_object_get(json_object_get(have, "metadata"),
-						"creationTimestamp"));
+			                json_object_get(json_object_get(have, "metadata"), "uid"));
+		json_object_set(
+		    json_object_get(want, "metadata"), "creationTimestamp",
+		    json_object_get(json_object_get(have, "metadata"), "creationTimestamp"));
 		json_decref(have);
 		store_put(as->st, key, want, 0, 0, NULL);
 	} else {
@@ -396,16 +397,16 @@ static void ctrl_reconcile(struct epslice_ctrl *e, const char *nsname)
 	slices = ctrl_slices_of(e, nsname);
 	if (!svc || !epslice_service_managed(svc)) {
 		/* Gone or selectorless: our slices and mirror go away. */
-		json_array_foreach(slices, i, a)
-		{
+		json_array_foreach (slices, i, a) {
 			json_t *l = json_object_get(json_object_get(a, "metadata"), "labels");
-			const char *mb = json_string_value(json_object_get(l, EPSLICE_LABEL_MANAGED_BY));
+			const char *mb =
+			    json_string_value(json_object_get(l, EPSLICE_LABEL_MANAGED_BY));
 			char skey[600];
 
 			if (mb && !strcmp(mb, EPSLICE_CONTROLLER_NAME)) {
 				store_key(skey, sizeof(skey), "endpointslices", ns,
-					  json_string_value(json_object_get(
-						  json_object_get(a, "metadata"), "name")));
+				          json_string_value(json_object_get(
+				              json_object_get(a, "metadata"), "name")));
 				store_delete(as->st, skey, 0, NULL);
 			}
 		}
@@ -420,13 +421,12 @@ static void ctrl_reconcile(struct epslice_ctrl *e, const char *nsname)
 		log_warn("epslice", "%s: reconcile failed", nsname);
 		goto out;
 	}
-	json_array_foreach(actions, i, a)
-	{
+	json_array_foreach (actions, i, a) {
 		int rc = ctrl_apply(as, ns, a);
 
 		if (rc < 0)
 			log_warn("epslice", "%s: %s failed: %s", nsname,
-				 json_string_value(json_object_get(a, "op")), strerror(-rc));
+			         json_string_value(json_object_get(a, "op")), strerror(-rc));
 	}
 	ctrl_endpoints(as, ns, slash + 1, svc, pods);
 out:
@@ -447,7 +447,8 @@ struct epslice_ctrl *epslice_ctrl_new(struct apiserver *as)
 	e->selectors = dict_new();
 	e->slices = dict_new();
 	e->owner_of = dict_new();
-	if (!e->dirty || !e->selectors || !e->slices || !e->owner_of || store_subscribe(as->st, ctrl_epslice_on_event, e) < 0) {
+	if (!e->dirty || !e->selectors || !e->slices || !e->owner_of ||
+	    store_subscribe(as->st, ctrl_epslice_on_event, e) < 0) {
 		epslice_ctrl_free(e);
 		return NULL;
 	}
@@ -484,7 +485,8 @@ void epslice_ctrl_resync(struct epslice_ctrl *e)
 		return;
 	if (store_list(e->as->st, "/services/", &vals, &keys, &n) == 0) {
 		for (size_t i = 0; i < n; i++) {
-			store_event ev = {STORE_MODIFIED, vals[i]->rev, keys[i], vals[i], NULL, NULL};
+			store_event ev = {STORE_MODIFIED, vals[i]->rev, keys[i],
+			                  vals[i],        NULL,         NULL};
 
 			ctrl_service_event(e, &ev);
 		}

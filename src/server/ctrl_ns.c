@@ -32,7 +32,8 @@ int ns_ctrl_terminating(struct apiserver *as, const char *ns)
 	json_t *o;
 	int t;
 
-	if (store_key(key, sizeof(key), "namespaces", NULL, ns) < 0 || !(v = store_get(as->st, key)))
+	if (store_key(key, sizeof(key), "namespaces", NULL, ns) < 0 ||
+	    !(v = store_get(as->st, key)))
 		return 0;
 	if (!strstr(v->data, "\"deletionTimestamp\""))
 		return 0;

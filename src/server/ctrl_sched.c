@@ -19,8 +19,8 @@ struct sched_ctrl {
 
 static int sched_pod_unbound(const json_t *pod)
 {
-	const char *node = json_string_value(json_object_get(json_object_get(pod, "spec"),
-							     "nodeName"));
+	const char *node =
+	    json_string_value(json_object_get(json_object_get(pod, "spec"), "nodeName"));
 	json_t *md = json_object_get(pod, "metadata");
 
 	return (!node || !node[0]) && !json_object_get(md, "deletionTimestamp");
@@ -61,8 +61,7 @@ static int sched_node_ready(const json_t *node)
 
 	if (json_is_true(json_object_get(json_object_get(node, "spec"), "unschedulable")))
 		return 0;
-	json_array_foreach(conds, i, c)
-	{
+	json_array_foreach (conds, i, c) {
 		const char *t = json_string_value(json_object_get(c, "type"));
 		const char *st = json_string_value(json_object_get(c, "status"));
 
@@ -87,11 +86,11 @@ static int sched_pick(struct apiserver *as, char *out, size_t outlen)
 		for (size_t i = 0; i < n; i++) {
 			json_t *p = rest_load(vals[i]);
 			const char *node = json_string_value(
-				json_object_get(json_object_get(p, "spec"), "nodeName"));
+			    json_object_get(json_object_get(p, "spec"), "nodeName"));
 
 			if (node && node[0])
-				dict_set(count, node,
-					 (void *)((size_t)dict_get(count, node) + 1), NULL);
+				dict_set(count, node, (void *)((size_t)dict_get(count, node) + 1),
+				         NULL);
 			json_decref(p);
 		}
 		free(vals);
@@ -101,7 +100,7 @@ static int sched_pick(struct apiserver *as, char *out, size_t outlen)
 		for (size_t i = 0; i < n; i++) {
 			json_t *node = rest_load(vals[i]);
 			const char *name = json_string_value(
-				json_object_get(json_object_get(node, "metadata"), "name"));
+			    json_object_get(json_object_get(node, "metadata"), "name"));
 			size_t c;
 
 			if (name && sched_node_ready(node)) {
@@ -144,8 +143,9 @@ static void sched_bind(struct sched_ctrl *s, const char *key)
 	}
 	rest_now(now, sizeof(now));
 	conds = json_array();
-	json_array_append_new(conds, json_pack("{s:s,s:s,s:n,s:s}", "type", "PodScheduled", "status",
-					       "True", "lastProbeTime", "lastTransitionTime", now));
+	json_array_append_new(conds,
+	                      json_pack("{s:s,s:s,s:n,s:s}", "type", "PodScheduled", "status",
+	                                "True", "lastProbeTime", "lastTransitionTime", now));
 	json_object_set_new(st, "conditions", conds);
 	s->writing = 1;
 	if (store_put(s->as->st, key, pod, 0, v->rev, NULL) == 0) {

@@ -19,11 +19,11 @@ static const char *const disc_groups[] = {"discovery.k8s.io", "networking.k8s.io
 
 static void disc_version(struct rest_req *r)
 {
-	json_t *v = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "major", "1", "minor",
-			      DISCOVERY_K8S_MINOR, "gitVersion", "v1." DISCOVERY_K8S_MINOR ".0-svcnet",
-			      "gitCommit", "svcnet", "gitTreeState", "clean", "buildDate",
-			      "2026-11-24T00:00:00Z", "goVersion", "none (C11)", "compiler", "gcc",
-			      "platform", "linux/amd64");
+	json_t *v = json_pack(
+	    "{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "major", "1", "minor", DISCOVERY_K8S_MINOR,
+	    "gitVersion", "v1." DISCOVERY_K8S_MINOR ".0-svcnet", "gitCommit", "svcnet",
+	    "gitTreeState", "clean", "buildDate", "2026-11-24T00:00:00Z", "goVersion", "none (C11)",
+	    "compiler", "gcc", "platform", "linux/amd64");
 
 	rest_json(r, 200, v);
 	json_decref(v);
@@ -45,9 +45,9 @@ static json_t *disc_resource_list(const char *group, const char *version)
 		for (int k = 0; k < 3 && res->short_names[k]; k++)
 			json_array_append_new(sn, json_string(res->short_names[k]));
 		e = json_pack("{s:s,s:s,s:b,s:s,s:[s,s,s,s,s,s,s,s]}", "name", res->plural,
-			      "singularName", res->singular, "namespaced", res->namespaced, "kind",
-			      res->kind, "verbs", "create", "delete", "deletecollection", "get",
-			      "list", "patch", "update", "watch");
+		              "singularName", res->singular, "namespaced", res->namespaced, "kind",
+		              res->kind, "verbs", "create", "delete", "deletecollection", "get",
+		              "list", "patch", "update", "watch");
 		if (json_array_size(sn))
 			json_object_set(e, "shortNames", sn);
 		if (res->in_all)
@@ -55,11 +55,10 @@ static json_t *disc_resource_list(const char *group, const char *version)
 		json_decref(sn);
 		json_array_append_new(arr, e);
 		if (res->has_status)
-			json_array_append_new(arr, json_pack("{s:s,s:s,s:b,s:s,s:[s,s,s]}", "name",
-							     res->plural, "singularName", "",
-							     "namespaced", res->namespaced, "kind",
-							     res->kind, "verbs", "get", "patch",
-							     "update"));
+			json_array_append_new(
+			    arr, json_pack("{s:s,s:s,s:b,s:s,s:[s,s,s]}", "name", res->plural,
+			                   "singularName", "", "namespaced", res->namespaced,
+			                   "kind", res->kind, "verbs", "get", "patch", "update"));
 		/* The status entry's name is "<plural>/status". */
 		if (res->has_status) {
 			json_t *last = json_array_get(arr, json_array_size(arr) - 1);
@@ -70,7 +69,7 @@ static json_t *disc_resource_list(const char *group, const char *version)
 		}
 	}
 	list = json_pack("{s:s,s:s,s:s,s:o}", "kind", "APIResourceList", "apiVersion", "v1",
-			 "groupVersion", gv, "resources", arr);
+	                 "groupVersion", gv, "resources", arr);
 	return list;
 }
 
@@ -79,9 +78,9 @@ static json_t *disc_group(const char *group)
 	char gv[96];
 
 	snprintf(gv, sizeof(gv), "%s/v1", group);
-	return json_pack("{s:s,s:s,s:s,s:[{s:s,s:s}],s:{s:s,s:s}}", "kind", "APIGroup", "apiVersion",
-			 "v1", "name", group, "versions", "groupVersion", gv, "version", "v1",
-			 "preferredVersion", "groupVersion", gv, "version", "v1");
+	return json_pack("{s:s,s:s,s:s,s:[{s:s,s:s}],s:{s:s,s:s}}", "kind", "APIGroup",
+	                 "apiVersion", "v1", "name", group, "versions", "groupVersion", gv,
+	                 "version", "v1", "preferredVersion", "groupVersion", gv, "version", "v1");
 }
 
 static void disc_send(struct rest_req *r, json_t *o)
@@ -143,8 +142,8 @@ int discovery_handle(struct rest_req *r, const char *path)
 	}
 	if (!strcmp(path, "/api") || !strcmp(path, "/api/")) {
 		disc_send(r, json_pack("{s:s,s:[s],s:[{s:s,s:s}]}", "kind", "APIVersions",
-				       "versions", "v1", "serverAddressByClientCIDRs", "clientCIDR",
-				       "0.0.0.0/0", "serverAddress", r->as->cfg.listen));
+		                       "versions", "v1", "serverAddressByClientCIDRs", "clientCIDR",
+		                       "0.0.0.0/0", "serverAddress", r->as->cfg.listen));
 		return 1;
 	}
 	if (!strcmp(path, "/api/v1") || !strcmp(path, "/api/v1/")) {
@@ -157,7 +156,7 @@ int discovery_handle(struct rest_req *r, const char *path)
 		for (size_t i = 0; i < sizeof(disc_groups) / sizeof(disc_groups[0]); i++)
 			json_array_append_new(groups, disc_group(disc_groups[i]));
 		disc_send(r, json_pack("{s:s,s:s,s:o}", "kind", "APIGroupList", "apiVersion", "v1",
-				       "groups", groups));
+		                       "groups", groups));
 		return 1;
 	}
 	if (!strncmp(path, "/openapi/v3", 11)) {

@@ -39,7 +39,7 @@ int registry_invalid(struct reg_ctx *x, const char *field, const char *reason, c
 	if (!x->causes)
 		x->causes = json_array();
 	json_array_append_new(x->causes, json_pack("{s:s,s:s,s:s}", "reason", reason, "message",
-						   msg, "field", field));
+	                                           msg, "field", field));
 	x->code = 422;
 	return -EINVAL;
 }
@@ -93,9 +93,9 @@ static void registry_pod_create(json_t *pod)
 
 		rest_now(now, sizeof(now));
 		json_object_set_new(st, "conditions",
-				    json_pack("[{s:s,s:s,s:n,s:s}]", "type", "PodScheduled",
-					      "status", "True", "lastProbeTime",
-					      "lastTransitionTime", now));
+		                    json_pack("[{s:s,s:s,s:n,s:s}]", "type", "PodScheduled",
+		                              "status", "True", "lastProbeTime",
+		                              "lastTransitionTime", now));
 	}
 	if (st)
 		json_object_set_new(pod, "status", st);
@@ -120,27 +120,27 @@ static int registry_node_alloc(struct reg_ctx *x, const json_t *old, json_t *nod
 	}
 	want = json_string_value(json_object_get(spec, "podCIDR"));
 	if (old) {
-		const char *had = json_string_value(
-			json_object_get(json_object_get(old, "spec"), "podCIDR"));
+		const char *had =
+		    json_string_value(json_object_get(json_object_get(old, "spec"), "podCIDR"));
 
 		if (had && want && !strcmp(had, want))
 			return 0;
 		if (had && !want) {
 			json_object_set_new(spec, "podCIDR", json_string(had));
 			json_object_set_new(spec, "podCIDRs",
-					    json_deep_copy(json_object_get(
-						    json_object_get(old, "spec"), "podCIDRs")));
+			                    json_deep_copy(json_object_get(
+			                        json_object_get(old, "spec"), "podCIDRs")));
 			return 0;
 		}
 	}
 	if (want && want[0]) {
 		if (net_cidr_parse(want, &c, 1) < 0)
 			return registry_invalid(x, "spec.podCIDR", "FieldValueInvalid",
-						"Invalid value: must be a valid CIDR");
+			                        "Invalid value: must be a valid CIDR");
 		r = podcidr_allocate(as->pod_cidrs, &c);
 		if (r == -EEXIST)
 			return registry_invalid(x, "spec.podCIDR", "FieldValueInvalid",
-						"Invalid value: already assigned to another node");
+			                        "Invalid value: already assigned to another node");
 		if (r == 0 && x->ndone < 64)
 			x->done[x->ndone++] = (struct reg_alloc){.kind = REG_POD_CIDR, .cidr = c};
 		/* A CIDR outside the cluster CIDR is the operator's business. */
@@ -148,9 +148,9 @@ static int registry_node_alloc(struct reg_ctx *x, const json_t *old, json_t *nod
 	}
 	r = podcidr_allocate_next(as->pod_cidrs, &c);
 	if (r < 0) {
-		log_warn("registry", "no pod CIDR left for node %s",
-			 json_string_value(json_object_get(json_object_get(node, "metadata"),
-							   "name")));
+		log_warn(
+		    "registry", "no pod CIDR left for node %s",
+		    json_string_value(json_object_get(json_object_get(node, "metadata"), "name")));
 		return 0; /* the node registers; it just has no pod CIDR yet */
 	}
 	x->done[x->ndone++] = (struct reg_alloc){.kind = REG_POD_CIDR, .cidr = c};
@@ -163,7 +163,7 @@ static int registry_node_alloc(struct reg_ctx *x, const json_t *old, json_t *nod
 static void registry_node_release(struct apiserver *as, const json_t *node)
 {
 	const char *had =
-		json_string_value(json_object_get(json_object_get(node, "spec"), "podCIDR"));
+	    json_string_value(json_object_get(json_object_get(node, "spec"), "podCIDR"));
 	net_cidr c;
 
 	if (as->pod_cidrs && had && net_cidr_parse(had, &c, 1) == 0)
@@ -187,8 +187,8 @@ int registry_prepare_create(struct reg_ctx *x, const struct api_resource *res, j
 	case API_NAMESPACE:
 		json_object_set_new(obj, "status", json_pack("{s:s}", "phase", "Active"));
 		if (!json_object_get(obj, "spec"))
-			json_object_set_new(obj, "spec", json_pack("{s:[s]}", "finalizers",
-								   "kubernetes"));
+			json_object_set_new(obj, "spec",
+			                    json_pack("{s:[s]}", "finalizers", "kubernetes"));
 		return 0;
 	case API_INGRESS:
 		json_object_set_new(obj, "status", json_pack("{s:{}}", "loadBalancer"));
@@ -199,7 +199,7 @@ int registry_prepare_create(struct reg_ctx *x, const struct api_resource *res, j
 }
 
 int registry_prepare_update(struct reg_ctx *x, const struct api_resource *res, const json_t *old,
-			    json_t *obj)
+                            json_t *obj)
 {
 	switch (res->id) {
 	case API_SERVICE:
@@ -275,7 +275,7 @@ int registry_rebuild(struct apiserver *as)
 	for (size_t i = 0; i < n; i++) {
 		json_t *o = rest_load(vals[i]);
 		const char *pc =
-			json_string_value(json_object_get(json_object_get(o, "spec"), "podCIDR"));
+		    json_string_value(json_object_get(json_object_get(o, "spec"), "podCIDR"));
 
 		if (as->pod_cidrs && pc && net_cidr_parse(pc, &c, 1) == 0)
 			podcidr_allocate(as->pod_cidrs, &c);

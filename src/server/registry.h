@@ -52,7 +52,7 @@ void registry_finish(struct reg_ctx *x);
 /* Sets what a create must reset (status), then allocates. <0 with x filled on failure. */
 int registry_prepare_create(struct reg_ctx *x, const struct api_resource *res, json_t *obj);
 int registry_prepare_update(struct reg_ctx *x, const struct api_resource *res, const json_t *old,
-			    json_t *obj);
+                            json_t *obj);
 /* Before defaulting/validation: carry over what a client may omit on update. */
 void registry_carry_over(const struct api_resource *res, const json_t *old, json_t *obj);
 /* An object is gone: give back what it held. */
@@ -63,7 +63,7 @@ int registry_rebuild(struct apiserver *as);
 
 /* Failure helpers. */
 int registry_fail(struct reg_ctx *x, int code, const char *reason, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 int registry_invalid(struct reg_ctx *x, const char *field, const char *reason, const char *msg);
 
 /* registry_service.c */
@@ -73,7 +73,7 @@ void registry_service_rebuild(struct apiserver *as, const json_t *svc);
 void registry_service_carry_over(const json_t *old, json_t *svc);
 /* Records an Event about obj (best effort). */
 void registry_event(struct apiserver *as, const json_t *obj, const char *type, const char *reason,
-		    const char *message);
+                    const char *message);
 /* Retries LB IP allocation for services that were waiting on an empty pool. */
 void registry_lb_retry(struct apiserver *as);
 

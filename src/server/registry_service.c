@@ -81,8 +81,7 @@ static int svc_ip_in(const json_t *arr, const char *ip)
 	size_t i;
 	json_t *v;
 
-	json_array_foreach(arr, i, v)
-	{
+	json_array_foreach (arr, i, v) {
 		const char *s = json_string_value(v);
 
 		if (s && !strcmp(s, ip))
@@ -98,8 +97,7 @@ static void svc_release_old_ips(struct reg_ctx *x, const json_t *old_spec, const
 	size_t i;
 	json_t *v;
 
-	json_array_foreach(old_ips, i, v)
-	{
+	json_array_foreach (old_ips, i, v) {
 		const char *ip = json_string_value(v);
 		net_addr a;
 		int idx;
@@ -108,7 +106,8 @@ static void svc_release_old_ips(struct reg_ctx *x, const json_t *old_spec, const
 			continue;
 		idx = svc_family_idx(x->as, a.family);
 		if (idx >= 0)
-			svc_track(x, (struct reg_alloc){.kind = REG_SVC_IP, .idx = idx, .addr = a}, 1);
+			svc_track(x, (struct reg_alloc){.kind = REG_SVC_IP, .idx = idx, .addr = a},
+			          1);
 	}
 }
 
@@ -122,34 +121,38 @@ static int svc_alloc_one_ip(struct reg_ctx *x, int idx, const char *want, int po
 	snprintf(field, sizeof(field), "spec.clusterIPs[%d]", pos);
 	if (want && want[0]) {
 		if (net_addr_parse(want, &a) < 0) {
-			snprintf(msg, sizeof(msg),
-				 "Invalid value: \"%s\": must be a valid IP address, (e.g. 10.9.8.7 "
-				 "or 2001:db8::ffff)",
-				 want);
+			snprintf(
+			    msg, sizeof(msg),
+			    "Invalid value: \"%s\": must be a valid IP address, (e.g. 10.9.8.7 "
+			    "or 2001:db8::ffff)",
+			    want);
 			return registry_invalid(x, field, "FieldValueInvalid", msg);
 		}
 		r = ipalloc_allocate(as->svc_ip[idx], &a);
 		if (r == -EEXIST) {
-			snprintf(msg, sizeof(msg),
-				 "Invalid value: [\"%s\"]: failed to allocate IP %s: provided IP is "
-				 "already allocated",
-				 want, want);
+			snprintf(
+			    msg, sizeof(msg),
+			    "Invalid value: [\"%s\"]: failed to allocate IP %s: provided IP is "
+			    "already allocated",
+			    want, want);
 			return registry_invalid(x, "spec.clusterIPs", "FieldValueInvalid", msg);
 		}
 		if (r < 0) {
 			net_cidr_fmt(&as->svc_cidr[idx], cidr, sizeof(cidr));
-			snprintf(msg, sizeof(msg),
-				 "Invalid value: [\"%s\"]: failed to allocate IP %s: the provided IP "
-				 "(%s) is not in the valid range. The range of valid IPs is %s",
-				 want, want, want, cidr);
+			snprintf(
+			    msg, sizeof(msg),
+			    "Invalid value: [\"%s\"]: failed to allocate IP %s: the provided IP "
+			    "(%s) is not in the valid range. The range of valid IPs is %s",
+			    want, want, want, cidr);
 			return registry_invalid(x, "spec.clusterIPs", "FieldValueInvalid", msg);
 		}
 	} else {
 		r = ipalloc_allocate_next(as->svc_ip[idx], &a);
 		if (r < 0)
-			return registry_fail(x, 500, "InternalError",
-					     "Internal error occurred: failed to allocate a serviceIP: "
-					     "range is full");
+			return registry_fail(
+			    x, 500, "InternalError",
+			    "Internal error occurred: failed to allocate a serviceIP: "
+			    "range is full");
 	}
 	svc_track(x, (struct reg_alloc){.kind = REG_SVC_IP, .idx = idx, .addr = a}, 0);
 	net_addr_fmt(&a, ip, sizeof(ip));
@@ -159,7 +162,7 @@ static int svc_alloc_one_ip(struct reg_ctx *x, int idx, const char *want, int po
 
 /* Families as the registry settles them: requested, implied by IPs, or defaulted. */
 static int svc_families(struct reg_ctx *x, json_t *spec, const json_t *cips, int headless,
-			int fams[2], const char **policy_out)
+                        int fams[2], const char **policy_out)
 {
 	struct apiserver *as = x->as;
 	const char *policy = svc_str(spec, "ipFamilyPolicy");
@@ -172,8 +175,7 @@ static int svc_families(struct reg_ctx *x, json_t *spec, const json_t *cips, int
 	if (!policy[0])
 		policy = "SingleStack";
 	if (json_array_size(req)) {
-		json_array_foreach(req, i, v)
-		{
+		json_array_foreach (req, i, v) {
 			const char *f = json_string_value(v);
 
 			if (nf == 2)
@@ -181,8 +183,7 @@ static int svc_families(struct reg_ctx *x, json_t *spec, const json_t *cips, int
 			fams[nf++] = f && !strcmp(f, "IPv6") ? AF_INET6 : AF_INET;
 		}
 	} else if (!headless && json_array_size(cips)) {
-		json_array_foreach(cips, i, v)
-		{
+		json_array_foreach (cips, i, v) {
 			net_addr a;
 
 			if (nf < 2 && json_string_value(v) &&
@@ -203,15 +204,16 @@ static int svc_families(struct reg_ctx *x, json_t *spec, const json_t *cips, int
 	for (int k = 0; k < nf; k++) {
 		if (svc_family_idx(as, fams[k]) < 0) {
 			snprintf(field, sizeof(field), "spec.ipFamilies[%d]", k);
-			snprintf(msg, sizeof(msg), "Invalid value: \"%s\": not configured on this cluster",
-				 svc_family_name(fams[k]));
+			snprintf(msg, sizeof(msg),
+			         "Invalid value: \"%s\": not configured on this cluster",
+			         svc_family_name(fams[k]));
 			return registry_invalid(x, field, "FieldValueInvalid", msg);
 		}
 	}
 	if (!strcmp(policy, "RequireDualStack") && as->cfg.n_service_cidrs < 2)
 		return registry_invalid(x, "spec.ipFamilyPolicy", "FieldValueInvalid",
-					"Invalid value: \"RequireDualStack\": this cluster is not "
-					"configured for dual-stack services");
+		                        "Invalid value: \"RequireDualStack\": this cluster is not "
+		                        "configured for dual-stack services");
 	if (strcmp(policy, "SingleStack") != 0 && as->cfg.n_service_cidrs == 2 && nf == 1)
 		fams[nf++] = fams[0] == AF_INET ? AF_INET6 : AF_INET;
 	if (!strcmp(policy, "SingleStack") && nf > 1)
@@ -236,9 +238,9 @@ static int svc_alloc_ips(struct reg_ctx *x, const json_t *old_spec, json_t *spec
 		return 0;
 	}
 	if (!cip[0] && json_array_size(cips))
-		cip = json_string_value(json_array_get(cips, 0)) ? json_string_value(
-									   json_array_get(cips, 0))
-								 : "";
+		cip = json_string_value(json_array_get(cips, 0))
+		          ? json_string_value(json_array_get(cips, 0))
+		          : "";
 	headless = !strcmp(cip, "None");
 	nf = svc_families(x, spec, cips, headless, fams, &policy);
 	if (nf < 0)
@@ -272,7 +274,8 @@ static int svc_alloc_ips(struct reg_ctx *x, const json_t *old_spec, json_t *spec
 		}
 	}
 	svc_release_old_ips(x, old_spec, ips);
-	json_object_set_new(spec, "clusterIP", json_string(json_string_value(json_array_get(ips, 0))));
+	json_object_set_new(spec, "clusterIP",
+	                    json_string(json_string_value(json_array_get(ips, 0))));
 	json_object_set_new(spec, "clusterIPs", ips);
 	json_object_set_new(spec, "ipFamilies", famarr);
 	json_object_set_new(spec, "ipFamilyPolicy", json_string(policy));
@@ -286,8 +289,7 @@ static int svc_held_ports(const json_t *spec, int *out, int max)
 	int n = 0;
 	size_t i;
 
-	json_array_foreach(ports, i, p)
-	{
+	json_array_foreach (ports, i, p) {
 		int np = (int)json_integer_value(json_object_get(p, "nodePort"));
 
 		if (np > 0 && n < max)
@@ -307,7 +309,7 @@ static int svc_in(const int *a, int n, int v)
 }
 
 static int svc_take_port(struct reg_ctx *x, int np, const char *field, const int *old, int nold,
-			 const int *mine, int nmine)
+                         const int *mine, int nmine)
 {
 	char msg[300];
 	int lo, hi, r;
@@ -317,15 +319,15 @@ static int svc_take_port(struct reg_ctx *x, int np, const char *field, const int
 	r = portalloc_allocate(x->as->node_ports, np);
 	if (r == -EEXIST) {
 		snprintf(msg, sizeof(msg), "Invalid value: %d: provided port is already allocated",
-			 np);
+		         np);
 		return registry_invalid(x, field, "FieldValueInvalid", msg);
 	}
 	if (r < 0) {
 		portalloc_range(x->as->node_ports, &lo, &hi);
 		snprintf(msg, sizeof(msg),
-			 "Invalid value: %d: provided port is not in the valid range. The range of "
-			 "valid ports is %d-%d",
-			 np, lo, hi);
+		         "Invalid value: %d: provided port is not in the valid range. The range of "
+		         "valid ports is %d-%d",
+		         np, lo, hi);
 		return registry_invalid(x, field, "FieldValueInvalid", msg);
 	}
 	svc_track(x, (struct reg_alloc){.kind = REG_NODE_PORT, .port = np}, 0);
@@ -335,9 +337,10 @@ static int svc_take_port(struct reg_ctx *x, int np, const char *field, const int
 static int svc_next_port(struct reg_ctx *x, int *np)
 {
 	if (portalloc_allocate_next(x->as->node_ports, np) < 0)
-		return registry_fail(x, 500, "InternalError",
-				     "Internal error occurred: failed to allocate a nodePort: range "
-				     "is full");
+		return registry_fail(
+		    x, 500, "InternalError",
+		    "Internal error occurred: failed to allocate a nodePort: range "
+		    "is full");
 	svc_track(x, (struct reg_alloc){.kind = REG_NODE_PORT, .port = *np}, 0);
 	return 0;
 }
@@ -351,8 +354,7 @@ static int svc_alloc_node_ports(struct reg_ctx *x, const json_t *old_spec, json_
 	char field[48];
 	size_t i;
 
-	json_array_foreach(ports, i, p)
-	{
+	json_array_foreach (ports, i, p) {
 		int np = (int)json_integer_value(json_object_get(p, "nodePort"));
 		int port = (int)json_integer_value(json_object_get(p, "port"));
 
@@ -366,7 +368,8 @@ static int svc_alloc_node_ports(struct reg_ctx *x, const json_t *old_spec, json_
 				json_t *q = json_array_get(ports, j);
 
 				if (json_integer_value(json_object_get(q, "port")) == port)
-					np = (int)json_integer_value(json_object_get(q, "nodePort"));
+					np =
+					    (int)json_integer_value(json_object_get(q, "nodePort"));
 			}
 			if (!np && svc_next_port(x, &np) < 0)
 				return -EINVAL;
@@ -382,7 +385,7 @@ static int svc_alloc_node_ports(struct reg_ctx *x, const json_t *old_spec, json_
 
 		if (hc > 0) {
 			if (svc_take_port(x, hc, "spec.healthCheckNodePort", old, nold, mine,
-					  nmine) < 0)
+			                  nmine) < 0)
 				return -EINVAL;
 		} else {
 			if (svc_next_port(x, &hc) < 0)
@@ -403,14 +406,12 @@ static int svc_alloc_node_ports(struct reg_ctx *x, const json_t *old_spec, json_
 
 static json_t *svc_lb_ingress_ips(const json_t *svc)
 {
-	json_t *ing = json_object_get(json_object_get(json_object_get(svc, "status"),
-						      "loadBalancer"),
-				      "ingress");
+	json_t *ing = json_object_get(
+	    json_object_get(json_object_get(svc, "status"), "loadBalancer"), "ingress");
 	json_t *out = json_array(), *v;
 	size_t i;
 
-	json_array_foreach(ing, i, v)
-	{
+	json_array_foreach (ing, i, v) {
 		if (json_string_value(json_object_get(v, "ip")))
 			json_array_append(out, json_object_get(v, "ip"));
 	}
@@ -423,15 +424,15 @@ static void svc_set_lb_condition(json_t *status, int ok, const char *reason, con
 	char now[32];
 	size_t i;
 
-	json_array_foreach(old, i, v)
-	{
+	json_array_foreach (old, i, v) {
 		if (strcmp(svc_str(v, "type"), SVC_LB_COND) != 0)
 			json_array_append(conds, v);
 	}
 	rest_now(now, sizeof(now));
-	json_array_append_new(conds, json_pack("{s:s,s:s,s:s,s:s,s:s}", "type", SVC_LB_COND,
-					       "status", ok ? "True" : "False", "lastTransitionTime",
-					       now, "reason", reason, "message", msg));
+	json_array_append_new(conds,
+	                      json_pack("{s:s,s:s,s:s,s:s,s:s}", "type", SVC_LB_COND, "status",
+	                                ok ? "True" : "False", "lastTransitionTime", now, "reason",
+	                                reason, "message", msg));
 	json_object_set_new(status, "conditions", conds);
 }
 
@@ -439,7 +440,7 @@ static void svc_set_lb_condition(json_t *status, int ok, const char *reason, con
 static int svc_lb_requested(const json_t *svc, char ips[2][NET_ADDR_STRLEN])
 {
 	const char *ann = svc_str(json_object_get(json_object_get(svc, "metadata"), "annotations"),
-				  SVC_LB_ANNOTATION);
+	                          SVC_LB_ANNOTATION);
 	const char *lbip = svc_str(json_object_get(svc, "spec"), "loadBalancerIP");
 	int n = 0;
 
@@ -468,7 +469,7 @@ static int svc_alloc_lb(struct reg_ctx *x, const json_t *old, json_t *svc)
 	struct apiserver *as = x->as;
 	json_t *spec = json_object_get(svc, "spec"), *status = json_object_get(svc, "status");
 	json_t *had = old && svc_is_our_lb(json_object_get(old, "spec")) ? svc_lb_ingress_ips(old)
-									  : json_array();
+	                                                                 : json_array();
 	json_t *ingress = json_array(), *newips = json_array();
 	char req[2][NET_ADDR_STRLEN], why[256] = "";
 	int nreq = svc_lb_requested(svc, req), pending = 0;
@@ -491,14 +492,15 @@ static int svc_alloc_lb(struct reg_ctx *x, const json_t *old, json_t *svc)
 				continue;
 			}
 			if (net_addr_parse(req[k], &a) < 0) {
-				snprintf(why, sizeof(why), "requested IP %s is not a valid IP", req[k]);
+				snprintf(why, sizeof(why), "requested IP %s is not a valid IP",
+				         req[k]);
 				pending = 1;
 				continue;
 			}
 			r = lbipam_allocate(as->lb, &a);
 			if (r < 0) {
 				snprintf(why, sizeof(why), "requested IP %s is %s", req[k],
-					 r == -EEXIST ? "already in use" : "not in any pool");
+				         r == -EEXIST ? "already in use" : "not in any pool");
 				pending = 1;
 				continue;
 			}
@@ -514,11 +516,10 @@ static int svc_alloc_lb(struct reg_ctx *x, const json_t *old, json_t *svc)
 			fams = json_pack("[s]", "IPv4");
 		else
 			json_incref(fams);
-		json_array_foreach(fams, i, v)
-		{
+		json_array_foreach (fams, i, v) {
 			int fam = !strcmp(json_string_value(v) ? json_string_value(v) : "", "IPv6")
-					  ? AF_INET6
-					  : AF_INET;
+			              ? AF_INET6
+			              : AF_INET;
 			char s[NET_ADDR_STRLEN];
 			net_addr a;
 
@@ -526,7 +527,7 @@ static int svc_alloc_lb(struct reg_ctx *x, const json_t *old, json_t *svc)
 				continue;
 			if (lbipam_allocate_next(as->lb, fam, &a) < 0) {
 				snprintf(why, sizeof(why), "no available %s address in the pools",
-					 svc_family_name(fam));
+				         svc_family_name(fam));
 				pending = 1;
 				continue;
 			}
@@ -535,13 +536,13 @@ static int svc_alloc_lb(struct reg_ctx *x, const json_t *old, json_t *svc)
 			json_array_append_new(newips, json_string(s));
 		}
 		if (!json_array_size(newips) && !pending) {
-			snprintf(why, sizeof(why), "no load-balancer pool is configured (--lb-pool)");
+			snprintf(why, sizeof(why),
+			         "no load-balancer pool is configured (--lb-pool)");
 			pending = 1;
 		}
 		json_decref(fams);
 	}
-	json_array_foreach(newips, i, v)
-	{
+	json_array_foreach (newips, i, v) {
 		json_array_append_new(ingress, json_pack("{s:O,s:s}", "ip", v, "ipMode", "VIP"));
 	}
 	json_object_set_new(status, "loadBalancer", json_pack("{s:O}", "ingress", ingress));
@@ -550,8 +551,7 @@ static int svc_alloc_lb(struct reg_ctx *x, const json_t *old, json_t *svc)
 	else
 		svc_set_lb_condition(status, 1, "Allocated", "load-balancer IPs assigned");
 release:
-	json_array_foreach(had, i, v)
-	{
+	json_array_foreach (had, i, v) {
 		net_addr a;
 
 		if (!svc_ip_in(newips, json_string_value(v)) &&
@@ -627,7 +627,7 @@ void registry_service_carry_over(const json_t *old, json_t *svc)
 		    json_object_get(ospec, "clusterIPs") &&
 		    !strcmp(svc_str(spec, "clusterIP"), svc_str(ospec, "clusterIP")))
 			json_object_set_new(spec, "clusterIPs",
-					    json_deep_copy(json_object_get(ospec, "clusterIPs")));
+			                    json_deep_copy(json_object_get(ospec, "clusterIPs")));
 	}
 	/* normalizeClusterIPs: an old client changed clusterIP alone; the plural
 	 * follows, so validation reports the change itself. */
@@ -646,17 +646,19 @@ void registry_service_carry_over(const json_t *old, json_t *svc)
 	ports = json_object_get(spec, "ports");
 	oports = json_object_get(ospec, "ports");
 	if (svc_needs_node_ports(ospec) && svc_needs_node_ports(spec)) {
-		json_array_foreach(ports, i, p)
-		{
+		json_array_foreach (ports, i, p) {
 			if (json_integer_value(json_object_get(p, "nodePort")) > 0)
 				continue;
-			json_array_foreach(oports, j, q)
-			{
-				if (json_equal(json_object_get(p, "port"), json_object_get(q, "port")) &&
-				    !strcmp(svc_str(p, "protocol")[0] ? svc_str(p, "protocol") : "TCP",
-					    svc_str(q, "protocol")[0] ? svc_str(q, "protocol") : "TCP") &&
+			json_array_foreach (oports, j, q) {
+				if (json_equal(json_object_get(p, "port"),
+				               json_object_get(q, "port")) &&
+				    !strcmp(svc_str(p, "protocol")[0] ? svc_str(p, "protocol")
+				                                      : "TCP",
+				            svc_str(q, "protocol")[0] ? svc_str(q, "protocol")
+				                                      : "TCP") &&
 				    json_object_get(q, "nodePort")) {
-					json_object_set(p, "nodePort", json_object_get(q, "nodePort"));
+					json_object_set(p, "nodePort",
+					                json_object_get(q, "nodePort"));
 					break;
 				}
 			}
@@ -665,49 +667,48 @@ void registry_service_carry_over(const json_t *old, json_t *svc)
 	if (svc_needs_hcnp(ospec) && svc_needs_hcnp(spec) &&
 	    !json_integer_value(json_object_get(spec, "healthCheckNodePort")))
 		json_object_set(spec, "healthCheckNodePort",
-				json_object_get(ospec, "healthCheckNodePort"));
+		                json_object_get(ospec, "healthCheckNodePort"));
 
 	/* dropTypeDependentFields: what the new type cannot have and the client did
 	 * not change goes away, so `kubectl edit` of just the type works. */
 	if (!strcmp(nt, "ExternalName") && strcmp(ot, "ExternalName")) {
-		if (json_equal(json_object_get(spec, "clusterIP"), json_object_get(ospec, "clusterIP")))
+		if (json_equal(json_object_get(spec, "clusterIP"),
+		               json_object_get(ospec, "clusterIP")))
 			json_object_del(spec, "clusterIP");
 		if (json_equal(json_object_get(spec, "clusterIPs"),
-			       json_object_get(ospec, "clusterIPs")))
+		               json_object_get(ospec, "clusterIPs")))
 			json_object_del(spec, "clusterIPs");
 		if (json_equal(json_object_get(spec, "ipFamilies"),
-			       json_object_get(ospec, "ipFamilies")))
+		               json_object_get(ospec, "ipFamilies")))
 			json_object_del(spec, "ipFamilies");
 		if (json_equal(json_object_get(spec, "ipFamilyPolicy"),
-			       json_object_get(ospec, "ipFamilyPolicy")))
+		               json_object_get(ospec, "ipFamilyPolicy")))
 			json_object_del(spec, "ipFamilyPolicy");
 	}
 	if (!svc_needs_node_ports(spec) && svc_needs_node_ports(ospec)) {
-		json_array_foreach(ports, i, p)
-		{
-			json_array_foreach(oports, j, q)
-			{
+		json_array_foreach (ports, i, p) {
+			json_array_foreach (oports, j, q) {
 				if (json_equal(json_object_get(p, "nodePort"),
-					       json_object_get(q, "nodePort")))
+				               json_object_get(q, "nodePort")))
 					json_object_del(p, "nodePort");
 			}
 		}
 	}
 	if (!svc_needs_hcnp(spec) && json_equal(json_object_get(spec, "healthCheckNodePort"),
-						json_object_get(ospec, "healthCheckNodePort")))
+	                                        json_object_get(ospec, "healthCheckNodePort")))
 		json_object_del(spec, "healthCheckNodePort");
 	if (strcmp(nt, "LoadBalancer") != 0) {
 		if (json_equal(json_object_get(spec, "allocateLoadBalancerNodePorts"),
-			       json_object_get(ospec, "allocateLoadBalancerNodePorts")))
+		               json_object_get(ospec, "allocateLoadBalancerNodePorts")))
 			json_object_del(spec, "allocateLoadBalancerNodePorts");
 		if (json_equal(json_object_get(spec, "loadBalancerClass"),
-			       json_object_get(ospec, "loadBalancerClass")))
+		               json_object_get(ospec, "loadBalancerClass")))
 			json_object_del(spec, "loadBalancerClass");
 	}
 	if (strcmp(nt, "NodePort") && strcmp(nt, "LoadBalancer") &&
 	    !json_array_size(json_object_get(spec, "externalIPs")) &&
 	    json_equal(json_object_get(spec, "externalTrafficPolicy"),
-		       json_object_get(ospec, "externalTrafficPolicy")))
+	               json_object_get(ospec, "externalTrafficPolicy")))
 		json_object_del(spec, "externalTrafficPolicy");
 }
 
@@ -727,8 +728,7 @@ void registry_service_release(struct apiserver *as, const json_t *svc)
 		svc_track(&x, (struct reg_alloc){.kind = REG_NODE_PORT, .port = held[k]}, 1);
 	if (svc_is_our_lb(spec)) {
 		ips = svc_lb_ingress_ips(svc);
-		json_array_foreach(ips, i, v)
-		{
+		json_array_foreach (ips, i, v) {
 			net_addr a;
 
 			if (net_addr_parse(json_string_value(v), &a) == 0)
@@ -749,8 +749,7 @@ void registry_service_rebuild(struct apiserver *as, const json_t *svc)
 	size_t i;
 	char key[512];
 
-	json_array_foreach(json_object_get(spec, "clusterIPs"), i, v)
-	{
+	json_array_foreach (json_object_get(spec, "clusterIPs"), i, v) {
 		net_addr a;
 		int idx;
 
@@ -764,8 +763,7 @@ void registry_service_rebuild(struct apiserver *as, const json_t *svc)
 	if (svc_is_our_lb(spec)) {
 		json_t *ips = svc_lb_ingress_ips(svc);
 
-		json_array_foreach(ips, i, v)
-		{
+		json_array_foreach (ips, i, v) {
 			net_addr a;
 
 			if (net_addr_parse(json_string_value(v), &a) == 0)
@@ -812,7 +810,7 @@ void registry_lb_retry(struct apiserver *as)
 			registry_abort(&x);
 		}
 		registry_ctx_free(&x);
-next:
+	next:
 		json_decref(svc);
 		json_decref(old);
 		free(keys[i]);

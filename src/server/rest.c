@@ -26,11 +26,11 @@ int rest_param_bool(const struct rest_req *r, const char *key)
 
 	/* Go's strconv.ParseBool, which kube-apiserver uses: the Python client sends "True". */
 	return v && (!strcmp(v, "1") || !strcmp(v, "t") || !strcmp(v, "T") || !strcmp(v, "true") ||
-		     !strcmp(v, "True") || !strcmp(v, "TRUE"));
+	             !strcmp(v, "True") || !strcmp(v, "TRUE"));
 }
 
 int rest_key_for(const struct api_resource *res, const char *ns, const char *name, char *out,
-		 size_t outlen)
+                 size_t outlen)
 {
 	return store_key(out, outlen, res->plural, res->namespaced ? ns : NULL, name);
 }
@@ -73,9 +73,10 @@ static void rest_dispatch(struct rest_req *r)
 	if (!strcmp(m, "GET") || !strcmp(m, "HEAD")) {
 		if (r->has_name) {
 			if (rest_param_bool(r, "watch")) {
-				rest_errorf(r, 405, "MethodNotAllowed",
-					    "watch a single object with fieldSelector=metadata.name=%s",
-					    r->name);
+				rest_errorf(
+				    r, 405, "MethodNotAllowed",
+				    "watch a single object with fieldSelector=metadata.name=%s",
+				    r->name);
 				return;
 			}
 			rest_get(r);
@@ -86,33 +87,37 @@ static void rest_dispatch(struct rest_req *r)
 		}
 	} else if (!strcmp(m, "POST")) {
 		if (r->has_name)
-			rest_errorf(r, 405, "MethodNotAllowed",
-				    "the server does not allow this method on the requested resource");
+			rest_errorf(
+			    r, 405, "MethodNotAllowed",
+			    "the server does not allow this method on the requested resource");
 		else
 			rest_create(r);
 	} else if (!strcmp(m, "PUT")) {
 		if (!r->has_name)
-			rest_errorf(r, 405, "MethodNotAllowed",
-				    "the server does not allow this method on the requested resource");
+			rest_errorf(
+			    r, 405, "MethodNotAllowed",
+			    "the server does not allow this method on the requested resource");
 		else
 			rest_update(r);
 	} else if (!strcmp(m, "PATCH")) {
 		if (!r->has_name)
-			rest_errorf(r, 405, "MethodNotAllowed",
-				    "the server does not allow this method on the requested resource");
+			rest_errorf(
+			    r, 405, "MethodNotAllowed",
+			    "the server does not allow this method on the requested resource");
 		else
 			rest_patch(r);
 	} else if (!strcmp(m, "DELETE")) {
 		if (r->subresource)
-			rest_errorf(r, 405, "MethodNotAllowed",
-				    "the server does not allow this method on the requested resource");
+			rest_errorf(
+			    r, 405, "MethodNotAllowed",
+			    "the server does not allow this method on the requested resource");
 		else if (r->has_name)
 			rest_delete(r);
 		else
 			rest_delete_collection(r);
 	} else {
 		rest_errorf(r, 405, "MethodNotAllowed",
-			    "the server does not allow this method on the requested resource");
+		            "the server does not allow this method on the requested resource");
 	}
 }
 
@@ -128,7 +133,7 @@ static int rest_copy_seg(char *out, size_t outlen, const char *seg)
 
 /* segs after the group-version: [namespaces, ns,] plural [, name [, sub]] */
 static void rest_route_resource(struct rest_req *r, const char *group, const char *version,
-				char **segs, size_t n)
+                                char **segs, size_t n)
 {
 	const struct api_resource *res;
 	size_t i = 0;
@@ -215,7 +220,7 @@ void rest_handle(http_conn *c, http_request *req, void *data)
 	}
 	if (!rest_authorized(&r)) {
 		log_debug("rest", "%s %s: unauthorized from %s", req->method, req->path,
-			  http_conn_peer(c));
+		          http_conn_peer(c));
 		rest_status(&r, 401, "Unauthorized", "Unauthorized", NULL);
 		goto out;
 	}
@@ -229,7 +234,7 @@ void rest_handle(http_conn *c, http_request *req, void *data)
 	rest_route(&r, segs, nsegs);
 out:
 	log_debug("rest", "%s %s?%s from %s", req->method, req->path, req->query ? req->query : "",
-		  http_conn_peer(c));
+	          http_conn_peer(c));
 	url_segs_free(segs, nsegs);
 	url_params_free(r.params, r.nparams);
 }

@@ -34,9 +34,9 @@ void rest_json(struct rest_req *r, int code, json_t *obj);
 void rest_raw(struct rest_req *r, int code, const char *json, size_t len);
 /* A Status failure. details may be NULL; it is stolen. */
 void rest_status(struct rest_req *r, int code, const char *reason, const char *message,
-		 json_t *details);
+                 json_t *details);
 void rest_errorf(struct rest_req *r, int code, const char *reason, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 void rest_not_found(struct rest_req *r, const struct api_resource *res, const char *name);
 void rest_conflict(struct rest_req *r, const char *name);
 /* 422 Invalid with causes (stolen). */
@@ -52,7 +52,7 @@ json_t *rest_decode_body(struct rest_req *r);
 /* Store keys. */
 int rest_key(const struct rest_req *r, char *out, size_t outlen);
 int rest_key_for(const struct api_resource *res, const char *ns, const char *name, char *out,
-		 size_t outlen);
+                 size_t outlen);
 
 /* Verbs (rest_read.c, rest_watch.c, rest_write.c, rest_delete.c). */
 void rest_get(struct rest_req *r);
@@ -71,7 +71,7 @@ int discovery_handle(struct rest_req *r, const char *path);
 struct sel;
 int rest_selectors(struct rest_req *r, struct sel **ls, struct sel **fs);
 int rest_matches(const struct api_resource *res, const struct sel *ls, const struct sel *fs,
-		 const json_t *obj);
+                 const json_t *obj);
 int rest_list_prefix(const struct rest_req *r, char *out, size_t outlen);
 
 /* Server-side printing (kubectl get): Accept asks for a Table. */
@@ -86,7 +86,7 @@ struct rest_delopts {
 	int dry_run;
 };
 int rest_delete_one(struct rest_req *r, const char *key, const char *name,
-		    const struct rest_delopts *o, store_val **out);
+                    const struct rest_delopts *o, store_val **out);
 
 /* Helpers. */
 json_t *rest_load(const store_val *v);
@@ -96,6 +96,6 @@ void rest_now(char *out, size_t outlen);
 void rest_stamp_new(json_t *obj);
 int rest_namespace_exists(struct apiserver *as, const char *ns);
 int rest_finalize_delete(struct apiserver *as, const struct api_resource *res, const char *key,
-			 int64_t expect_rev, store_val **out);
+                         int64_t expect_rev, store_val **out);
 
 #endif

@@ -22,7 +22,6 @@
 #include "server/ctrl.h"
 #include "server/rest.h"
 
-
 static const char *rest_s(const json_t *o, const char *k)
 {
 	const char *s = json_string_value(json_object_get(o, k));
@@ -32,7 +31,7 @@ static const char *rest_s(const json_t *o, const char *k)
 
 /* Removes key for good and gives back what the object held. */
 int rest_finalize_delete(struct apiserver *as, const struct api_resource *res, const char *key,
-			 int64_t expect_rev, store_val **out)
+                         int64_t expect_rev, store_val **out)
 {
 	store_val *cur = store_get(as->st, key);
 	json_t *old;
@@ -74,7 +73,7 @@ static int rest_parse_delopts(struct rest_req *r, json_t *body, struct rest_delo
 		if (gj && !json_is_null(gj)) {
 			if (!json_is_integer(gj) || json_integer_value(gj) < 0) {
 				rest_errorf(r, 400, "BadRequest",
-					    "gracePeriodSeconds must be a non-negative integer");
+				            "gracePeriodSeconds must be a non-negative integer");
 				return -1;
 			}
 			o->grace = json_integer_value(gj);
@@ -87,7 +86,7 @@ static int rest_parse_delopts(struct rest_req *r, json_t *body, struct rest_delo
 		dr = json_object_get(body, "dryRun");
 		if (json_array_size(dr))
 			o->dry_run = json_string_value(json_array_get(dr, 0)) &&
-				     !strcmp(json_string_value(json_array_get(dr, 0)), "All");
+			             !strcmp(json_string_value(json_array_get(dr, 0)), "All");
 	}
 	if (rest_param(r, "dryRun") && !strcmp(rest_param(r, "dryRun"), "All"))
 		o->dry_run = 1;
@@ -106,7 +105,7 @@ static int rest_protected_namespace(const char *name)
  * when r is given.
  */
 int rest_delete_one(struct rest_req *r, const char *key, const char *name,
-		    const struct rest_delopts *o, store_val **out)
+                    const struct rest_delopts *o, store_val **out)
 {
 	struct apiserver *as = r->as;
 	store_val *cur = store_get(as->st, key);
@@ -127,18 +126,20 @@ int rest_delete_one(struct rest_req *r, const char *key, const char *name,
 	md = json_object_get(obj, "metadata");
 	if ((o->uid && strcmp(o->uid, rest_s(md, "uid")) != 0) ||
 	    (o->rv && strcmp(o->rv, rest_s(md, "resourceVersion")) != 0)) {
-		rest_errorf(r, 409, "Conflict",
-			    "Operation cannot be fulfilled on %s \"%s\": Precondition failed: %s in "
-			    "precondition: %s, %s in object meta: %s",
-			    r->res->plural, name, o->uid ? "UID" : "ResourceVersion",
-			    o->uid ? o->uid : o->rv, o->uid ? "UID" : "ResourceVersion",
-			    o->uid ? rest_s(md, "uid") : rest_s(md, "resourceVersion"));
+		rest_errorf(
+		    r, 409, "Conflict",
+		    "Operation cannot be fulfilled on %s \"%s\": Precondition failed: %s in "
+		    "precondition: %s, %s in object meta: %s",
+		    r->res->plural, name, o->uid ? "UID" : "ResourceVersion",
+		    o->uid ? o->uid : o->rv, o->uid ? "UID" : "ResourceVersion",
+		    o->uid ? rest_s(md, "uid") : rest_s(md, "resourceVersion"));
 		json_decref(obj);
 		return 409;
 	}
 	if (r->res->id == API_NAMESPACE && rest_protected_namespace(name)) {
 		rest_errorf(r, 403, "Forbidden",
-			    "namespaces \"%s\" is forbidden: this namespace may not be deleted", name);
+		            "namespaces \"%s\" is forbidden: this namespace may not be deleted",
+		            name);
 		json_decref(obj);
 		return 403;
 	}
@@ -196,7 +197,9 @@ int rest_delete_one(struct rest_req *r, const char *key, const char *name,
 		const char *phase = rest_s(json_object_get(obj, "status"), "phase");
 		json_t *tg = json_object_get(spec, "terminationGracePeriodSeconds");
 
-		grace = o->grace >= 0 ? o->grace : json_is_integer(tg) ? json_integer_value(tg) : 30;
+		grace = o->grace >= 0         ? o->grace
+		        : json_is_integer(tg) ? json_integer_value(tg)
+		                              : 30;
 		/* Nothing runs an unbound or finished pod: nobody to wait for. */
 		if (!rest_s(spec, "nodeName")[0] || !strcmp(phase, "Succeeded") ||
 		    !strcmp(phase, "Failed"))
@@ -248,14 +251,14 @@ static json_t *rest_delete_body(struct rest_req *r, int *bad)
 	*bad = 0;
 	if (buf_avail(&r->hr->body)) {
 		if (k8spb_is_protobuf(buf_head(&r->hr->body), buf_avail(&r->hr->body)))
-			body = k8spb_decode(buf_head(&r->hr->body), buf_avail(&r->hr->body), NULL,
-					    0);
+			body =
+			    k8spb_decode(buf_head(&r->hr->body), buf_avail(&r->hr->body), NULL, 0);
 		else
-			body = json_loadb(buf_head(&r->hr->body), buf_avail(&r->hr->body), 0,
-					  NULL);
+			body = json_loadb(buf_head(&r->hr->body), buf_avail(&r->hr->body), 0, NULL);
 		if (!json_is_object(body)) {
 			json_decref(body);
-			rest_errorf(r, 400, "BadRequest", "the DeleteOptions body is not valid JSON");
+			rest_errorf(r, 400, "BadRequest",
+			            "the DeleteOptions body is not valid JSON");
 			*bad = 1;
 			return NULL;
 		}
@@ -334,12 +337,13 @@ void rest_delete_collection(struct rest_req *r)
 	}
 	free(vals);
 	free(keys);
-	rest_raw(r, 200, "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"metadata\":{},"
-			 "\"status\":\"Success\"}",
-		 strlen("{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"metadata\":{},"
-			"\"status\":\"Success\"}"));
+	rest_raw(r, 200,
+	         "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"metadata\":{},"
+	         "\"status\":\"Success\"}",
+	         strlen("{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"metadata\":{},"
+	                "\"status\":\"Success\"}"));
 	log_info("rest", "deletecollection %s in %s: %zu deleted", r->res->plural,
-		 r->ns[0] ? r->ns : "(all)", deleted);
+	         r->ns[0] ? r->ns : "(all)", deleted);
 out:
 	sel_free(ls);
 	sel_free(fs);

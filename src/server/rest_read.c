@@ -40,7 +40,7 @@ static void rest_table(struct rest_req *r, json_t *items, int64_t rev, const cha
 
 	snprintf(rv, sizeof(rv), "%" PRId64, rev);
 	t = table_build(r->res->id, items, (enum table_include)rest_include_object(r), rv, cont,
-			time(NULL));
+	                time(NULL));
 	if (!t) {
 		rest_internal(r, -ENOMEM);
 		return;
@@ -100,8 +100,8 @@ int rest_selectors(struct rest_req *r, sel **ls, sel **fs)
 
 int rest_matches(const struct api_resource *res, const sel *ls, const sel *fs, const json_t *obj)
 {
-	if (ls && !sel_match_labels(ls, json_object_get(json_object_get(obj, "metadata"),
-							   "labels")))
+	if (ls &&
+	    !sel_match_labels(ls, json_object_get(json_object_get(obj, "metadata"), "labels")))
 		return 0;
 	if (fs && !sel_match_fields(fs, obj, sel_fields_for_kind(res->id)))
 		return 0;
@@ -196,10 +196,11 @@ void rest_list(struct rest_req *r)
 	if (table)
 		titems = json_array();
 	else
-		buf_printf(&out,
-			   "{\"kind\":\"%sList\",\"apiVersion\":\"%s\",\"metadata\":{\"resourceVersion\":"
-			   "\"%" PRId64 "\"%%CONT%%},\"items\":[",
-			   r->res->kind, api_resource_apiversion(r->res, apiv, sizeof(apiv)), rev);
+		buf_printf(
+		    &out,
+		    "{\"kind\":\"%sList\",\"apiVersion\":\"%s\",\"metadata\":{\"resourceVersion\":"
+		    "\"%" PRId64 "\"%%CONT%%},\"items\":[",
+		    r->res->kind, api_resource_apiversion(r->res, apiv, sizeof(apiv)), rev);
 	for (i = 0; i < n; i++) {
 		json_t *obj = NULL;
 

@@ -35,9 +35,9 @@ void rest_raw(struct rest_req *r, int code, const char *json, size_t len)
 		buf_free(&y);
 	}
 	http_respond(r->c, code,
-		     r->table_response ? "application/json;as=Table;v=v1;g=meta.k8s.io"
-				       : "application/json",
-		     json, len);
+	             r->table_response ? "application/json;as=Table;v=v1;g=meta.k8s.io"
+	                               : "application/json",
+	             json, len);
 }
 
 void rest_json(struct rest_req *r, int code, json_t *obj)
@@ -53,11 +53,11 @@ void rest_json(struct rest_req *r, int code, json_t *obj)
 }
 
 void rest_status(struct rest_req *r, int code, const char *reason, const char *message,
-		 json_t *details)
+                 json_t *details)
 {
 	json_t *st = json_pack("{s:s,s:s,s:{},s:s,s:s,s:s,s:i}", "kind", "Status", "apiVersion",
-			       "v1", "metadata", "status", "Failure", "message", message, "reason",
-			       reason, "code", code);
+	                       "v1", "metadata", "status", "Failure", "message", message, "reason",
+	                       reason, "code", code);
 
 	if (st && details)
 		json_object_set(st, "details", details);
@@ -118,9 +118,9 @@ void rest_conflict(struct rest_req *r, const char *name)
 	else
 		snprintf(gr, sizeof(gr), "%s", r->res->plural);
 	snprintf(msg, sizeof(msg),
-		 "Operation cannot be fulfilled on %s \"%s\": the object has been modified; please "
-		 "apply your changes to the latest version and try again",
-		 gr, name);
+	         "Operation cannot be fulfilled on %s \"%s\": the object has been modified; please "
+	         "apply your changes to the latest version and try again",
+	         gr, name);
 	rest_status(r, 409, "Conflict", msg, rest_details(r->res, name, r->res->plural));
 }
 
@@ -139,7 +139,7 @@ void rest_invalid(struct rest_req *r, const char *name, json_t *causes)
 void rest_internal(struct rest_req *r, int err)
 {
 	log_error("rest", "%s %s: internal error: %s", r->hr->method, r->hr->path,
-		  strerror(err < 0 ? -err : err));
+	          strerror(err < 0 ? -err : err));
 	rest_errorf(r, 500, "InternalError", "Internal error occurred: %s",
-		    strerror(err < 0 ? -err : err));
+	            strerror(err < 0 ? -err : err));
 }

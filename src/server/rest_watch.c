@@ -33,8 +33,8 @@ struct rest_watcher {
 	ev_timer *timeout;
 	ev_timer *bookmark;
 	char apiv[64];
-	int table;       /* kubectl get -w: each object becomes a one-row Table */
-	int include;     /* enum table_include */
+	int table;   /* kubectl get -w: each object becomes a one-row Table */
+	int include; /* enum table_include */
 	int sent_columns;
 };
 
@@ -44,14 +44,14 @@ static const char *const watch_types[] = {"ADDED", "MODIFIED", "DELETED"};
 static char *watch_as_table(struct rest_watcher *w, const char *obj, size_t len)
 {
 	json_t *o = json_loadb(obj, len, 0, NULL), *items = json_array(), *t;
-	const char *rv = json_string_value(
-		json_object_get(json_object_get(o, "metadata"), "resourceVersion"));
+	const char *rv =
+	    json_string_value(json_object_get(json_object_get(o, "metadata"), "resourceVersion"));
 	char *s = NULL;
 
 	if (o && items && json_array_append_new(items, o) == 0) {
 		o = NULL;
 		t = table_build(w->res->id, items, (enum table_include)w->include, rv, NULL,
-				time(NULL));
+		                time(NULL));
 		if (t) {
 			if (w->sent_columns)
 				table_drop_columns(t);
@@ -152,10 +152,11 @@ static long long watch_bookmark(ev_loop *l, ev_timer *t, void *data)
 	char obj[256];
 	int n;
 
-	n = snprintf(obj, sizeof(obj),
-		     "{\"kind\":\"%s\",\"apiVersion\":\"%s\",\"metadata\":{\"resourceVersion\":\"%" PRId64
-		     "\"}}",
-		     w->res->kind, w->apiv, store_committed_rev(w->as->st));
+	n = snprintf(
+	    obj, sizeof(obj),
+	    "{\"kind\":\"%s\",\"apiVersion\":\"%s\",\"metadata\":{\"resourceVersion\":\"%" PRId64
+	    "\"}}",
+	    w->res->kind, w->apiv, store_committed_rev(w->as->st));
 	watch_send(w, "BOOKMARK", obj, (size_t)n);
 	return WATCH_BOOKMARK_MS;
 }
@@ -167,10 +168,10 @@ static void watch_gone(struct rest_watcher *w, int64_t rv)
 	int n;
 
 	n = snprintf(obj, sizeof(obj),
-		     "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"metadata\":{},\"status\":"
-		     "\"Failure\",\"message\":\"too old resource version: %" PRId64 " (%" PRId64
-		     ")\",\"reason\":\"Expired\",\"code\":410}",
-		     rv, store_window_start(w->as->st) - 1);
+	             "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"metadata\":{},\"status\":"
+	             "\"Failure\",\"message\":\"too old resource version: %" PRId64 " (%" PRId64
+	             ")\",\"reason\":\"Expired\",\"code\":410}",
+	             rv, store_window_start(w->as->st) - 1);
 	watch_send(w, "ERROR", obj, (size_t)n);
 	http_stream_end(w->c);
 }

@@ -40,8 +40,8 @@ void rest_uuid(char *out)
 	b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
 	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
 	snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-		 b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12],
-		 b[13], b[14], b[15]);
+	         b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12],
+	         b[13], b[14], b[15]);
 }
 
 void rest_now(char *out, size_t outlen)
@@ -72,29 +72,32 @@ json_t *rest_decode_body(struct rest_req *r)
 		/* kubectl's typed clients (create namespace|service|secret ...) */
 		o = k8spb_decode(buf_head(b), buf_avail(b), err, sizeof(err));
 		if (!o) {
-			rest_errorf(r, 400, "BadRequest", "the body of the request could not be "
-							 "decoded: %s",
-				    err);
+			rest_errorf(r, 400, "BadRequest",
+			            "the body of the request could not be "
+			            "decoded: %s",
+			            err);
 			return NULL;
 		}
-	} else if (rest_ctype_is(ct, "application/yaml") || rest_ctype_is(ct, "application/x-yaml") ||
-	    rest_ctype_is(ct, "text/yaml")) {
+	} else if (rest_ctype_is(ct, "application/yaml") ||
+	           rest_ctype_is(ct, "application/x-yaml") || rest_ctype_is(ct, "text/yaml")) {
 		o = yaml_to_json(buf_head(b), buf_avail(b), err, sizeof(err));
 		if (!o) {
-			rest_errorf(r, 400, "BadRequest", "the body of the request was in an unknown "
-							 "format - error converting YAML to JSON: %s",
-				    err);
+			rest_errorf(r, 400, "BadRequest",
+			            "the body of the request was in an unknown "
+			            "format - error converting YAML to JSON: %s",
+			            err);
 			return NULL;
 		}
 	} else {
 		/* JSON_REJECT_DUPLICATES: ambiguity in a hostile body is an error, not a guess. */
 		o = json_loadb(buf_head(b), buf_avail(b), JSON_REJECT_DUPLICATES, &jerr);
 		if (!o) {
-			rest_errorf(r, 400, "BadRequest",
-				    "the body of the request was in an unknown format - accepted media "
-				    "types include: application/json, application/yaml (%s at line %d "
-				    "column %d)",
-				    jerr.text, jerr.line, jerr.column);
+			rest_errorf(
+			    r, 400, "BadRequest",
+			    "the body of the request was in an unknown format - accepted media "
+			    "types include: application/json, application/yaml (%s at line %d "
+			    "column %d)",
+			    jerr.text, jerr.line, jerr.column);
 			return NULL;
 		}
 	}
@@ -131,21 +134,22 @@ static int rest_check_type(struct rest_req *r, json_t *obj)
 	const char *av = rest_s(obj, "apiVersion"), *k = rest_s(obj, "kind");
 
 	api_resource_apiversion(r->res, apiv, sizeof(apiv));
-	if (json_object_get(obj, "apiVersion") && !json_is_string(json_object_get(obj, "apiVersion")))
+	if (json_object_get(obj, "apiVersion") &&
+	    !json_is_string(json_object_get(obj, "apiVersion")))
 		av = "?";
 	if (json_object_get(obj, "kind") && !json_is_string(json_object_get(obj, "kind")))
 		k = "?";
 	if (av[0] && strcmp(av, apiv) != 0) {
 		rest_errorf(r, 400, "BadRequest",
-			    "the API version in the data (%s) does not match the expected API "
-			    "version (%s)",
-			    av, apiv);
+		            "the API version in the data (%s) does not match the expected API "
+		            "version (%s)",
+		            av, apiv);
 		return -1;
 	}
 	if (k[0] && strcmp(k, r->res->kind) != 0) {
 		rest_errorf(r, 400, "BadRequest",
-			    "the kind in the data (%s) does not match the expected kind (%s)", k,
-			    r->res->kind);
+		            "the kind in the data (%s) does not match the expected kind (%s)", k,
+		            r->res->kind);
 		return -1;
 	}
 	json_object_set_new(obj, "apiVersion", json_string(apiv));
@@ -166,16 +170,16 @@ static int rest_check_namespace(struct rest_req *r, json_t *md)
 	if (!r->ns[0]) {
 		if (!ns || !ns[0]) {
 			rest_errorf(r, 400, "BadRequest",
-				    "the namespace of the provided object does not match the "
-				    "namespace sent on the request");
+			            "the namespace of the provided object does not match the "
+			            "namespace sent on the request");
 			return -1;
 		}
 		snprintf(r->ns, sizeof(r->ns), "%s", ns);
 	}
 	if (nsj && (!ns || (ns[0] && strcmp(ns, r->ns) != 0))) {
 		rest_errorf(r, 400, "BadRequest",
-			    "the namespace of the provided object does not match the namespace "
-			    "sent on the request");
+		            "the namespace of the provided object does not match the namespace "
+		            "sent on the request");
 		return -1;
 	}
 	json_object_set_new(md, "namespace", json_string(r->ns));
@@ -247,7 +251,7 @@ static void rest_registry_error(struct rest_req *r, struct reg_ctx *x, const cha
 		x->causes = NULL;
 	} else {
 		rest_status(r, x->code ? x->code : 500, x->reason[0] ? x->reason : "InternalError",
-			    x->message[0] ? x->message : "internal error", NULL);
+		            x->message[0] ? x->message : "internal error", NULL);
 	}
 }
 
@@ -277,7 +281,7 @@ void rest_create(struct rest_req *r)
 
 	if (r->subresource) {
 		rest_errorf(r, 405, "MethodNotAllowed",
-			    "the server does not allow this method on the requested resource");
+		            "the server does not allow this method on the requested resource");
 		return;
 	}
 	obj = rest_decode_body(r);
@@ -309,13 +313,13 @@ void rest_create(struct rest_req *r)
 		char msg[600];
 
 		snprintf(msg, sizeof(msg),
-			 "%s \"%s\" is forbidden: unable to create new content in namespace %s "
-			 "because it is being terminated",
-			 r->res->plural, name, r->ns);
+		         "%s \"%s\" is forbidden: unable to create new content in namespace %s "
+		         "because it is being terminated",
+		         r->res->plural, name, r->ns);
 		rest_status(r, 403, "Forbidden", msg,
-			    json_pack("{s:s,s:s,s:[{s:s,s:s,s:s}]}", "name", name, "kind",
-				      r->res->plural, "causes", "reason", "NamespaceTerminating",
-				      "message", msg, "field", "metadata.namespace"));
+		            json_pack("{s:s,s:s,s:[{s:s,s:s,s:s}]}", "name", name, "kind",
+		                      r->res->plural, "causes", "reason", "NamespaceTerminating",
+		                      "message", msg, "field", "metadata.namespace"));
 		goto out;
 	}
 	if (rest_key_for(r->res, r->ns, name, key, sizeof(key)) < 0) {
@@ -325,10 +329,10 @@ void rest_create(struct rest_req *r)
 	if (store_get(r->as->st, key)) {
 		char msg[512];
 		json_t *d = json_pack("{s:s,s:s,s:s}", "name", name, "group", r->res->group, "kind",
-				      r->res->plural);
+		                      r->res->plural);
 
 		snprintf(msg, sizeof(msg), "%s%s%s \"%s\" already exists", r->res->plural,
-			 r->res->group[0] ? "." : "", r->res->group, name);
+		         r->res->group[0] ? "." : "", r->res->group, name);
 		rest_status(r, 409, "AlreadyExists", msg, d);
 		goto out;
 	}
@@ -361,15 +365,13 @@ static int rest_spec_changed(const json_t *a, const json_t *b)
 	const char *k;
 	json_t *v;
 
-	json_object_foreach((json_t *)a, k, v)
-	{
+	json_object_foreach ((json_t *)a, k, v) {
 		if (!strcmp(k, "metadata") || !strcmp(k, "status"))
 			continue;
 		if (!json_equal(v, json_object_get(b, k)))
 			return 1;
 	}
-	json_object_foreach((json_t *)b, k, v)
-	{
+	json_object_foreach ((json_t *)b, k, v) {
 		if (!strcmp(k, "metadata") || !strcmp(k, "status"))
 			continue;
 		if (!json_object_get(a, k))
@@ -404,7 +406,7 @@ static int rest_create_on_update(const struct api_resource *res)
 }
 
 int rest_finalize_delete(struct apiserver *as, const struct api_resource *res, const char *key,
-			 int64_t expect_rev, store_val **out);
+                         int64_t expect_rev, store_val **out);
 
 /*
  * Applies obj as the new state of the object at the request's key, whose
@@ -429,7 +431,8 @@ static void rest_apply_update(struct rest_req *r, store_val *cur, json_t *obj)
 	md = rest_md(obj);
 	omd = json_object_get(old, "metadata");
 	rv = rest_s(md, "resourceVersion");
-	if (json_object_get(md, "resourceVersion") && !json_is_string(json_object_get(md, "resourceVersion")))
+	if (json_object_get(md, "resourceVersion") &&
+	    !json_is_string(json_object_get(md, "resourceVersion")))
 		rv = "?";
 	if (rv[0] && strtoll(rv, NULL, 10) != cur->rev) {
 		rest_conflict(r, r->name);
@@ -450,7 +453,7 @@ static void rest_apply_update(struct rest_req *r, store_val *cur, json_t *obj)
 		x.status_only = 1;
 	} else {
 		static const char *const keep[] = {"uid", "creationTimestamp", "deletionTimestamp",
-						   "deletionGracePeriodSeconds", "generation"};
+		                                   "deletionGracePeriodSeconds", "generation"};
 
 		for (size_t i = 0; i < sizeof(keep) / sizeof(keep[0]); i++) {
 			json_t *ov = json_object_get(omd, keep[i]);
@@ -463,16 +466,16 @@ static void rest_apply_update(struct rest_req *r, store_val *cur, json_t *obj)
 		if (r->res->has_status) {
 			if (json_object_get(old, "status"))
 				json_object_set_new(obj, "status",
-						    json_deep_copy(json_object_get(old, "status")));
+				                    json_deep_copy(json_object_get(old, "status")));
 			else
 				json_object_del(obj, "status");
 		}
 		registry_carry_over(r->res, old, obj);
 		if (rest_spec_changed(old, obj))
-			json_object_set_new(md, "generation",
-					    json_integer(json_integer_value(
-								 json_object_get(omd, "generation")) +
-							 1));
+			json_object_set_new(
+			    md, "generation",
+			    json_integer(json_integer_value(json_object_get(omd, "generation")) +
+			                 1));
 	}
 	json_object_del(md, "managedFields");
 	{
@@ -545,8 +548,8 @@ void rest_update(struct rest_req *r)
 		goto fail;
 	if (strcmp(rest_s(md, "name"), r->name) != 0) {
 		rest_errorf(r, 400, "BadRequest",
-			    "the name of the object (%s) does not match the name on the URL (%s)",
-			    rest_s(md, "name"), r->name);
+		            "the name of the object (%s) does not match the name on the URL (%s)",
+		            rest_s(md, "name"), r->name);
 		goto fail;
 	}
 	rest_key(r, key, sizeof(key));
@@ -582,18 +585,19 @@ void rest_patch(struct rest_req *r)
 	}
 	if (rest_ctype_is(ct, "application/apply-patch+yaml")) {
 		rest_errorf(r, 415, "UnsupportedMediaType",
-			    "server-side apply is not supported by svcnet: use kubectl apply "
-			    "without --server-side");
+		            "server-side apply is not supported by svcnet: use kubectl apply "
+		            "without --server-side");
 		return;
 	}
 	if (!rest_ctype_is(ct, "application/merge-patch+json") &&
 	    !rest_ctype_is(ct, "application/json-patch+json") &&
 	    !rest_ctype_is(ct, "application/strategic-merge-patch+json")) {
-		rest_errorf(r, 415, "UnsupportedMediaType", "the body of the request was in an unknown "
-							   "format - accepted media types include: "
-							   "application/json-patch+json, "
-							   "application/merge-patch+json, "
-							   "application/strategic-merge-patch+json");
+		rest_errorf(r, 415, "UnsupportedMediaType",
+		            "the body of the request was in an unknown "
+		            "format - accepted media types include: "
+		            "application/json-patch+json, "
+		            "application/merge-patch+json, "
+		            "application/strategic-merge-patch+json");
 		return;
 	}
 	patch = json_loadb(buf_head(&r->hr->body), buf_avail(&r->hr->body), JSON_DECODE_ANY, NULL);
@@ -605,8 +609,9 @@ void rest_patch(struct rest_req *r)
 	err[0] = '\0';
 	if (rest_ctype_is(ct, "application/json-patch+json")) {
 		if (!json_is_array(patch)) {
-			rest_errorf(r, 400, "BadRequest",
-				    "json: cannot unmarshal object into Go value of type jsonpatch.Patch");
+			rest_errorf(
+			    r, 400, "BadRequest",
+			    "json: cannot unmarshal object into Go value of type jsonpatch.Patch");
 			goto out;
 		}
 		rc = patch_json(cur_obj, patch, &res, err, sizeof(err));
@@ -619,8 +624,9 @@ void rest_patch(struct rest_req *r)
 	} else {
 		char apiv[64];
 
-		rc = patch_strategic(cur_obj, patch, api_resource_apiversion(r->res, apiv, sizeof(apiv)),
-				     r->res->kind, &res, err, sizeof(err));
+		rc = patch_strategic(cur_obj, patch,
+		                     api_resource_apiversion(r->res, apiv, sizeof(apiv)),
+		                     r->res->kind, &res, err, sizeof(err));
 	}
 	if (rc == -ENOMEM) {
 		rest_internal(r, rc);
@@ -631,7 +637,8 @@ void rest_patch(struct rest_req *r)
 		goto out;
 	}
 	if (rc < 0 || !json_is_object(res)) {
-		rest_errorf(r, 422, "Invalid", "%s", err[0] ? err : "the patch could not be applied");
+		rest_errorf(r, 422, "Invalid", "%s",
+		            err[0] ? err : "the patch could not be applied");
 		goto out;
 	}
 	if (rest_check_type(r, res) < 0)

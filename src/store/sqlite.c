@@ -20,18 +20,18 @@ struct sq {
 };
 
 static const char *const sq_schema =
-	"PRAGMA journal_mode=WAL;"
-	"PRAGMA synchronous=FULL;"
-	"CREATE TABLE IF NOT EXISTS kv ("
-	" rev INTEGER PRIMARY KEY,"
-	" key TEXT NOT NULL,"
-	" created INTEGER NOT NULL,"
-	" deleted INTEGER NOT NULL,"
-	" create_rev INTEGER NOT NULL,"
-	" prev_rev INTEGER NOT NULL,"
-	" value BLOB);"
-	"CREATE INDEX IF NOT EXISTS kv_key_rev ON kv(key, rev);"
-	"CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value INTEGER);";
+    "PRAGMA journal_mode=WAL;"
+    "PRAGMA synchronous=FULL;"
+    "CREATE TABLE IF NOT EXISTS kv ("
+    " rev INTEGER PRIMARY KEY,"
+    " key TEXT NOT NULL,"
+    " created INTEGER NOT NULL,"
+    " deleted INTEGER NOT NULL,"
+    " create_rev INTEGER NOT NULL,"
+    " prev_rev INTEGER NOT NULL,"
+    " value BLOB);"
+    "CREATE INDEX IF NOT EXISTS kv_key_rev ON kv(key, rev);"
+    "CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value INTEGER);";
 
 static int sq_err(struct sq *q, const char *what)
 {
@@ -50,9 +50,9 @@ static int sq_step_done(struct sq *q, sqlite3_stmt *st, const char *what)
 }
 
 static int sq_load(void *be,
-		   int (*row)(void *ctx, const char *key, int64_t rev, int64_t create_rev,
-			      const char *val, size_t len),
-		   void *ctx, int64_t *max_rev, int64_t *compact_rev)
+                   int (*row)(void *ctx, const char *key, int64_t rev, int64_t create_rev,
+                              const char *val, size_t len),
+                   void *ctx, int64_t *max_rev, int64_t *compact_rev)
 {
 	struct sq *q = be;
 	sqlite3_stmt *st = NULL;
@@ -62,10 +62,10 @@ static int sq_load(void *be,
 	*compact_rev = 0;
 	/* The current value of every key: its newest row, if that is not a tombstone. */
 	rc = sqlite3_prepare_v2(q->db,
-				"SELECT k.key, k.rev, k.create_rev, k.value FROM kv k"
-				" JOIN (SELECT key, MAX(rev) AS r FROM kv GROUP BY key) m"
-				" ON k.key = m.key AND k.rev = m.r WHERE k.deleted = 0",
-				-1, &st, NULL);
+	                        "SELECT k.key, k.rev, k.create_rev, k.value FROM kv k"
+	                        " JOIN (SELECT key, MAX(rev) AS r FROM kv GROUP BY key) m"
+	                        " ON k.key = m.key AND k.rev = m.r WHERE k.deleted = 0",
+	                        -1, &st, NULL);
 	if (rc != SQLITE_OK)
 		return sq_err(q, "prepare load");
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -74,7 +74,7 @@ static int sq_load(void *be,
 		int len = sqlite3_column_bytes(st, 3);
 
 		r = row(ctx, key, sqlite3_column_int64(st, 1), sqlite3_column_int64(st, 2),
-			val ? val : "", (size_t)len);
+		        val ? val : "", (size_t)len);
 		if (r < 0)
 			break;
 	}
@@ -86,10 +86,10 @@ static int sq_load(void *be,
 
 	/* The revision survives compaction through meta, since rows may all be gone. */
 	rc = sqlite3_prepare_v2(q->db,
-				"SELECT MAX(COALESCE((SELECT MAX(rev) FROM kv), 0),"
-				" COALESCE((SELECT value FROM meta WHERE name='rev'), 0)),"
-				" COALESCE((SELECT value FROM meta WHERE name='compact_rev'), 0)",
-				-1, &st, NULL);
+	                        "SELECT MAX(COALESCE((SELECT MAX(rev) FROM kv), 0),"
+	                        " COALESCE((SELECT value FROM meta WHERE name='rev'), 0)),"
+	                        " COALESCE((SELECT value FROM meta WHERE name='compact_rev'), 0)",
+	                        -1, &st, NULL);
 	if (rc != SQLITE_OK)
 		return sq_err(q, "prepare rev");
 	if (sqlite3_step(st) == SQLITE_ROW) {
@@ -108,7 +108,7 @@ static int sq_begin(void *be)
 }
 
 static int sq_put(void *be, int64_t rev, const char *key, int created, int deleted,
-		  int64_t create_rev, int64_t prev_rev, const char *val, size_t len)
+                  int64_t create_rev, int64_t prev_rev, const char *val, size_t len)
 {
 	struct sq *q = be;
 	sqlite3_stmt *st = q->ins;
@@ -164,21 +164,22 @@ static int sq_compact(void *be, int64_t rev)
 	/* Rows older than rev go, except each key's newest live row. Tombstones
 	 * below rev go too; meta keeps the revision counter. */
 	if (sqlite3_prepare_v2(q->db,
-			       "DELETE FROM kv WHERE rev < ?1 AND (deleted = 1 OR rev <"
-			       " (SELECT MAX(k2.rev) FROM kv k2 WHERE k2.key = kv.key))",
-			       -1, &st, NULL) != SQLITE_OK) {
+	                       "DELETE FROM kv WHERE rev < ?1 AND (deleted = 1 OR rev <"
+	                       " (SELECT MAX(k2.rev) FROM kv k2 WHERE k2.key = kv.key))",
+	                       -1, &st, NULL) != SQLITE_OK) {
 		sq_exec(q, "ROLLBACK", "compact rollback");
 		return sq_err(q, "prepare compact");
 	}
 	sqlite3_bind_int64(st, 1, rev);
 	r = sq_step_done(q, st, "compact");
 	sqlite3_finalize(st);
-	if (r == 0 && sqlite3_prepare_v2(q->db,
-					 "INSERT OR REPLACE INTO meta(name, value) VALUES"
-					 " ('compact_rev', ?1), ('rev', (SELECT MAX(COALESCE((SELECT"
-					 " MAX(rev) FROM kv), 0), COALESCE((SELECT value FROM meta"
-					 " WHERE name='rev'), 0))))",
-					 -1, &st, NULL) == SQLITE_OK) {
+	if (r == 0 &&
+	    sqlite3_prepare_v2(q->db,
+	                       "INSERT OR REPLACE INTO meta(name, value) VALUES"
+	                       " ('compact_rev', ?1), ('rev', (SELECT MAX(COALESCE((SELECT"
+	                       " MAX(rev) FROM kv), 0), COALESCE((SELECT value FROM meta"
+	                       " WHERE name='rev'), 0))))",
+	                       -1, &st, NULL) == SQLITE_OK) {
 		sqlite3_bind_int64(st, 1, rev);
 		r = sq_step_done(q, st, "compact meta");
 		sqlite3_finalize(st);
@@ -205,7 +206,7 @@ static void sq_close(void *be)
 }
 
 static const struct store_backend_ops sq_ops = {
-	"sqlite", sq_load, sq_begin, sq_put, sq_commit, sq_rollback, sq_compact, sq_close,
+    "sqlite", sq_load, sq_begin, sq_put, sq_commit, sq_rollback, sq_compact, sq_close,
 };
 
 int store_open_sqlite(store **out, const char *path)
@@ -217,16 +218,17 @@ int store_open_sqlite(store **out, const char *path)
 	if (sqlite3_open_v2(path, &q->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
 	    SQLITE_OK) {
 		log_error("store", "cannot open %s: %s", path,
-			  q->db ? sqlite3_errmsg(q->db) : "out of memory");
+		          q->db ? sqlite3_errmsg(q->db) : "out of memory");
 		sq_close(q);
 		return -EIO;
 	}
 	sqlite3_busy_timeout(q->db, 5000);
 	if (sq_exec(q, sq_schema, "schema") < 0 ||
-	    sqlite3_prepare_v2(q->db,
-			       "INSERT INTO kv(rev, key, created, deleted, create_rev, prev_rev, value)"
-			       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-			       -1, &q->ins, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(
+	        q->db,
+	        "INSERT INTO kv(rev, key, created, deleted, create_rev, prev_rev, value)"
+	        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+	        -1, &q->ins, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(q->db, "BEGIN IMMEDIATE", -1, &q->begin, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(q->db, "COMMIT", -1, &q->commit, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(q->db, "ROLLBACK", -1, &q->rollback, NULL) != SQLITE_OK) {

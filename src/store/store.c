@@ -133,7 +133,7 @@ static void store_free_kind(void *d)
 }
 
 static int store_load_row(void *ctx, const char *key, int64_t rev, int64_t create_rev,
-			  const char *val, size_t len)
+                          const char *val, size_t len)
 {
 	store *s = ctx;
 	dict *d = store_kind(s, key, 1);
@@ -263,7 +263,7 @@ store_val *store_get(store *s, const char *key)
 }
 
 static int store_pending_add(store *s, enum store_ev_type type, const char *key, store_val *val,
-			     store_val *prev, const json_t *obj)
+                             store_val *prev, const json_t *obj)
 {
 	struct store_evrec *e;
 	store_event ev;
@@ -324,7 +324,7 @@ static int store_stamp(json_t *obj, int64_t rev)
 }
 
 int store_put(store *s, const char *key, json_t *obj, int create, int64_t expect_rev,
-	      store_val **out)
+              store_val **out)
 {
 	dict *d = store_kind(s, key, 1);
 	store_val *cur, *v, *old;
@@ -356,7 +356,7 @@ int store_put(store *s, const char *key, json_t *obj, int create, int64_t expect
 	r = store_begin(s);
 	if (r == 0)
 		r = s->ops->put(s->be, rev, key, cur == NULL, 0, create_rev, cur ? cur->rev : 0,
-				v->data, v->len);
+		                v->data, v->len);
 	if (r < 0) {
 		store_val_unref(v);
 		return r;
@@ -508,7 +508,7 @@ int store_commit(store *s)
 	s->in_txn = 0;
 	if (r < 0) {
 		log_error("store", "commit failed (%s): reloading state from %s", strerror(-r),
-			  s->ops->name);
+		          s->ops->name);
 		s->ops->rollback(s->be);
 		if (store_reload(s) < 0)
 			log_error("store", "reload failed; state may be stale until restart");
@@ -569,7 +569,7 @@ int store_subscribe(store *s, store_sub_fn *fn, void *data)
 }
 
 int store_watch_add(store *s, const char *prefix, int64_t from_rev, store_watch_fn *fn, void *data,
-		    store_watch **out)
+                    store_watch **out)
 {
 	struct store_watch *w;
 

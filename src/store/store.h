@@ -50,12 +50,13 @@ typedef void store_sub_fn(const store_event *ev, void *data);
 /* Backend operations (sqlite.c; etcd later). Rows are the log. */
 struct store_backend_ops {
 	const char *name;
-	int (*load)(void *be, int (*row)(void *ctx, const char *key, int64_t rev,
-					int64_t create_rev, const char *val, size_t len),
-		    void *ctx, int64_t *max_rev, int64_t *compact_rev);
+	int (*load)(void *be,
+	            int (*row)(void *ctx, const char *key, int64_t rev, int64_t create_rev,
+	                       const char *val, size_t len),
+	            void *ctx, int64_t *max_rev, int64_t *compact_rev);
 	int (*begin)(void *be);
 	int (*put)(void *be, int64_t rev, const char *key, int created, int deleted,
-		   int64_t create_rev, int64_t prev_rev, const char *val, size_t len);
+	           int64_t create_rev, int64_t prev_rev, const char *val, size_t len);
 	int (*commit)(void *be);
 	void (*rollback)(void *be);
 	/* Drops history older than rev (keeping every key's latest live row). */
@@ -85,7 +86,7 @@ store_val *store_get(store *s, const char *key);
  * (borrowed; valid until the next write to key).
  */
 int store_put(store *s, const char *key, json_t *obj, int create, int64_t expect_rev,
-	      store_val **out);
+              store_val **out);
 /* Deletes key (expect_rev as above). *out gets the final state (borrowed until commit). */
 int store_delete(store *s, const char *key, int64_t expect_rev, store_val **out);
 
@@ -112,7 +113,7 @@ int store_subscribe(store *s, store_sub_fn *fn, void *data);
 typedef struct store_watch store_watch;
 typedef void store_watch_fn(const store_event *ev, void *data);
 int store_watch_add(store *s, const char *prefix, int64_t from_rev, store_watch_fn *fn, void *data,
-		    store_watch **out);
+                    store_watch **out);
 void store_watch_del(store *s, store_watch *w);
 
 /* Runs compaction of history older than keep revisions back. */

@@ -61,8 +61,7 @@ static json_t *pod_find(json_t *pods, const char *name)
 	size_t i;
 	json_t *p;
 
-	json_array_foreach(pods, i, p)
-	{
+	json_array_foreach (pods, i, p) {
 		if (strcmp(
 		        json_string_value(json_object_get(json_object_get(p, "metadata"), "name")),
 		        name) == 0)
@@ -93,16 +92,14 @@ static int apply(json_t *store, const json_t *actions)
 	json_t *a, *s;
 	char buf[64];
 
-	json_array_foreach(actions, i, a)
-	{
+	json_array_foreach (actions, i, a) {
 		const char *op = json_string_value(json_object_get(a, "op"));
 		json_t *obj = json_deep_copy(json_object_get(a, "object"));
 		json_t *meta = json_object_get(obj, "metadata");
 		const char *name = json_string_value(json_object_get(meta, "name"));
 		int found = -1;
 
-		json_array_foreach(store, j, s)
-		{
+		json_array_foreach (store, j, s) {
 			if (name && strcmp(json_string_value(json_object_get(
 			                       json_object_get(s, "metadata"), "name")),
 			                   name) == 0)
@@ -147,8 +144,8 @@ static size_t count_op(const json_t *actions, const char *op)
 	size_t i, n = 0;
 	json_t *a;
 
-	json_array_foreach(actions, i, a) n +=
-	    strcmp(json_string_value(json_object_get(a, "op")), op) == 0;
+	json_array_foreach (actions, i, a)
+		n += strcmp(json_string_value(json_object_get(a, "op")), op) == 0;
 	return n;
 }
 
@@ -167,8 +164,7 @@ static json_t *ep_in(const json_t *slice, const char *pod)
 	size_t j;
 	json_t *e;
 
-	json_array_foreach(eps_of(slice), j, e)
-	{
+	json_array_foreach (eps_of(slice), j, e) {
 		const char *n =
 		    json_string_value(json_object_get(json_object_get(e, "targetRef"), "name"));
 		if (n && strcmp(n, pod) == 0)
@@ -182,8 +178,7 @@ static json_t *ep_by_pod(const json_t *slices, const char *pod)
 	size_t i;
 	json_t *s, *e;
 
-	json_array_foreach(slices, i, s)
-	{
+	json_array_foreach (slices, i, s) {
 		if ((e = ep_in(s, pod)))
 			return e;
 	}
@@ -384,8 +379,7 @@ UNIT_TEST(epslice_named_target_port_groups)
 	int seen8080 = 0, seen9090 = 0, seen_none = 0;
 	size_t i;
 	json_t *s;
-	json_array_foreach(store, i, s)
-	{
+	json_array_foreach (store, i, s) {
 		json_t *ports = json_object_get(s, "ports");
 
 		CHECK_INT(json_array_size(eps_of(s)), 1);
@@ -424,8 +418,7 @@ UNIT_TEST(epslice_250_pods_three_slices)
 
 	CHECK_INT(epslice_reconcile(svc, pods, store, NULL, &act), 0);
 	CHECK_INT(count_op(act, "create"), 3);
-	json_array_foreach(act, i, s)
-	{
+	json_array_foreach (act, i, s) {
 		size_t n = json_array_size(eps_of(json_object_get(s, "object")));
 
 		CHECK(n <= 100);
@@ -567,8 +560,7 @@ UNIT_TEST(epslice_dual_stack)
 	size_t i;
 	json_t *p;
 
-	json_array_foreach(pods, i, p)
-	{
+	json_array_foreach (pods, i, p) {
 		char ip6[64];
 
 		snprintf(ip6, sizeof(ip6), "fd00:0:0:0::%zx", i + 1);
@@ -833,8 +825,7 @@ UNIT_TEST(epslice_endpoints_port_groups)
 	size_t i;
 	json_t *ss;
 	int seen_http = 0, seen_metrics = 0;
-	json_array_foreach(json_object_get(ep, "subsets"), i, ss)
-	{
+	json_array_foreach (json_object_get(ep, "subsets"), i, ss) {
 		json_t *ports = json_object_get(ss, "ports");
 		const char *name =
 		    json_string_value(json_object_get(json_array_get(ports, 0), "name"));
@@ -867,8 +858,7 @@ UNIT_TEST(epslice_endpoints_headless_dualstack_empty)
 	size_t i;
 	json_t *p;
 
-	json_array_foreach(pods, i, p)
-	{
+	json_array_foreach (pods, i, p) {
 		json_array_append_new(json_object_get(json_object_get(p, "status"), "podIPs"),
 		                      json_pack("{s:s}", "ip", i ? "fd00::2" : "fd00::1"));
 	}
@@ -983,15 +973,13 @@ UNIT_TEST(epslice_random_worlds_converge)
 			json_array_append_new(pods, p);
 		}
 		CHECK(converge(svc, pods, store, 7) <= 1);
-		json_array_foreach(store, i, s)
-		{
+		json_array_foreach (store, i, s) {
 			CHECK(json_array_size(eps_of(s)) <= 7);
 			have += json_array_size(eps_of(s));
 		}
 		CHECK_INT(have, want);
 		/* empty slices are deleted, except the single placeholder of an empty Service */
-		json_array_foreach(store, i, s)
-		{
+		json_array_foreach (store, i, s) {
 			CHECK(want == 0 || json_array_size(eps_of(s)) > 0);
 		}
 		CHECK(want > 0 || json_array_size(store) == 1);

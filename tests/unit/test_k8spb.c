@@ -327,10 +327,14 @@ UNIT_TEST(k8spb_magic_and_envelope_errors)
 	envelope(&body, "apps/v1", "Service", &raw);
 	CHECK(!k8spb_decode(body.data, body.len, err, sizeof(err)));
 	/* Unknown with its raw length running past the body. */
-	CHECK(!k8spb_decode("k8s\0\x12\x05" "ab", 8, err, sizeof(err)));
+	CHECK(!k8spb_decode("k8s\0\x12\x05"
+	                    "ab",
+	                    8, err, sizeof(err)));
 	CHECK(strstr(err, "malformed"));
 	/* A tiny error buffer truncates, never overflows. */
-	CHECK(!k8spb_decode("k8s\0\x12\x05" "ab", 8, err, 5));
+	CHECK(!k8spb_decode("k8s\0\x12\x05"
+	                    "ab",
+	                    8, err, 5));
 	CHECK_STR(err, "prot");
 	buf_free(&raw);
 	buf_free(&body);

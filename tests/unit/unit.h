@@ -16,10 +16,10 @@ typedef void (*unit_fn)(void);
 
 void unit_register(const char *name, const char *file, unit_fn fn);
 void unit_fail(const char *file, int line, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 int unit_failed_now(void);
 
-#define UNIT_TEST(name)                                                                           \
+#define UNIT_TEST(name)                                                                            \
 	static void name(void);                                                                    \
 	__attribute__((constructor)) static void name##_register(void)                             \
 	{                                                                                          \
@@ -28,7 +28,7 @@ int unit_failed_now(void);
 	static void name(void)
 
 /* A failed check ends the current test (return), as in most xUnit tools. */
-#define CHECK(cond)                                                                               \
+#define CHECK(cond)                                                                                \
 	do {                                                                                       \
 		if (!(cond)) {                                                                     \
 			unit_fail(__FILE__, __LINE__, "CHECK(%s)", #cond);                         \
@@ -36,7 +36,7 @@ int unit_failed_now(void);
 		}                                                                                  \
 	} while (0)
 
-#define CHECK_INT(a, b)                                                                           \
+#define CHECK_INT(a, b)                                                                            \
 	do {                                                                                       \
 		long long a_ = (long long)(a), b_ = (long long)(b);                                \
 		if (a_ != b_) {                                                                    \
@@ -45,12 +45,12 @@ int unit_failed_now(void);
 		}                                                                                  \
 	} while (0)
 
-#define CHECK_STR(a, b)                                                                           \
+#define CHECK_STR(a, b)                                                                            \
 	do {                                                                                       \
 		const char *a_ = (a), *b_ = (b);                                                   \
 		if (!a_ || !b_ || strcmp(a_, b_) != 0) {                                           \
 			unit_fail(__FILE__, __LINE__, "%s == %s: \"%s\" != \"%s\"", #a, #b,        \
-				  a_ ? a_ : "(null)", b_ ? b_ : "(null)");                         \
+			          a_ ? a_ : "(null)", b_ ? b_ : "(null)");                         \
 			return;                                                                    \
 		}                                                                                  \
 	} while (0)
