@@ -189,6 +189,10 @@ void http_server_flush(http_server *s)
 			http_conn_after_write(c);
 		c = nx;
 	}
+	/* Pipelined requests handled just now queued answers (and maybe store
+	 * writes): the loop must come round to commit and flush, not sleep. */
+	if (s->pending)
+		ev_wake(s->loop);
 }
 
 void http_server_abort_pending(http_server *s)
@@ -466,9 +470,10 @@ static long long http_conn_timer(ev_loop *l, ev_timer *t, void *data)
 		if (now >= deadline) {
 			log_info("http", "%s: request not complete after %d ms: closing", c->peer,
 			         o->request_timeout_ms);
+			/* The 408 leaves with the next flush, after the store's commit:
+			 * flushing here would also send other connections' answers early. */
 			c->timer = NULL;
 			http_conn_error(c, HTTP_E_TIMEOUT);
-			http_server_flush(c->srv);
 			return EV_TIMER_STOP;
 		}
 	} else {
