@@ -179,3 +179,29 @@ def test_many_idle_connections(srv):
     finally:
         for s in socks:
             s.close()
+
+
+def test_pipelined_creates_all_answered(srv):
+    """Writes pipelined on one connection are all committed and answered,
+    also those parsed while the previous answers were being flushed."""
+    body = '{"apiVersion":"v1","kind":"Service","metadata":{"name":"pipe-%d"},' \
+           '"spec":{"ports":[{"port":80}]}}'
+    reqs = b""
+    for i in range(8):
+        b = (body % i).encode()
+        reqs += ("POST /api/v1/namespaces/default/services HTTP/1.1\r\nHost: x\r\n"
+                 "Authorization: Bearer %s\r\nContent-Type: application/json\r\n"
+                 "Content-Length: %d\r\n\r\n" % (srv.token, len(b))).encode() + b
+    with tls_sock(srv) as s:
+        s.sendall(reqs)
+        data = b""
+        t0 = time.monotonic()
+        while data.count(b"HTTP/1.1 201") < 8 and time.monotonic() - t0 < 5:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+    assert data.count(b"HTTP/1.1 201") == 8
+    for i in range(8):
+        st, _ = srv.request("GET", "/api/v1/namespaces/default/services/pipe-%d" % i)
+        assert st == 200
