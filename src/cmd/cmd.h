@@ -3,5 +3,6 @@
 #define SVCNET_CMD_H
 
 int cmd_server(int argc, char **argv);
+int cmd_netexec(int argc, char **argv);
 
 #endif

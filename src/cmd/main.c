@@ -14,11 +14,12 @@ static const struct cmd_entry {
 	const char *help;
 } cmd_table[] = {
     {"server", cmd_server, "API server, controllers and store"},
+    {"netexec", cmd_netexec, "test server for Pods (HTTP + UDP)"},
 };
 
 /* Commands of the design that later milestones build; they say so at run time. */
-static const char *const cmd_planned[] = {"agent", "proxy", "dns",     "ingress", "up",
-                                          "down",  "exec",  "explain", "netexec"};
+static const char *const cmd_planned[] = {"agent", "proxy", "dns",  "ingress",
+                                          "up",    "down",  "exec", "explain"};
 
 static void cmd_usage(FILE *f)
 {

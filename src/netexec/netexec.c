@@ -90,7 +90,7 @@ static int netexec_now(buf *b)
 }
 
 int netexec_route(struct netexec_state *st, const char *path, const char *query, const char *peer,
-		  struct netexec_reply *out)
+                  struct netexec_reply *out)
 {
 	url_param *p = NULL;
 	size_t np = 0;
@@ -114,8 +114,8 @@ int netexec_route(struct netexec_state *st, const char *path, const char *query,
 		r = netexec_set(out, 200, peer);
 	} else if (!strcmp(path, "/echo")) {
 		v = url_param_get(p, np, "code");
-		if (v && v[0] && netexec_parse_int(v, 100, 599, &n) < 0) {
-			r = netexec_set(out, 400, "argument 'code' must be an integer 100-599\n");
+		if (v && v[0] && netexec_parse_int(v, 200, 599, &n) < 0) {
+			r = netexec_set(out, 400, "argument 'code' must be an integer 200-599\n");
 			goto out;
 		}
 		r = netexec_set(out, v && v[0] ? n : 200, "");
@@ -141,11 +141,14 @@ int netexec_route(struct netexec_state *st, const char *path, const char *query,
 			r = netexec_set(out, 400, "argument 'code' must be an integer 0-255\n");
 			goto out;
 		}
-		st->exit_requested = 1;
-		st->exit_code = n;
+		/* The first /exit decides; a racing second one just hears the code. */
+		if (!st->exit_requested) {
+			st->exit_requested = 1;
+			st->exit_code = n;
+		}
 		r = netexec_set(out, 200, "");
 		if (r == 0)
-			r = buf_printf(&out->body, "exiting with code %d", n);
+			r = buf_printf(&out->body, "exiting with code %d", st->exit_code);
 	} else if (!strcmp(path, "/")) {
 		r = netexec_set(out, 200, "");
 		if (r == 0)
@@ -164,8 +167,8 @@ out:
 	return 0;
 }
 
-int netexec_udp_reply(const struct netexec_state *st, const char *msg, size_t len,
-		      const char *peer, buf *out)
+int netexec_udp_reply(const struct netexec_state *st, const char *msg, size_t len, const char *peer,
+                      buf *out)
 {
 	static const char ws[] = " \t\r\n\v\f";
 

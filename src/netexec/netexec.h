@@ -6,7 +6,8 @@
  *   /hostname, /hostName   the Pod name (POD_NAME, else the system hostname)
  *   /clientip              the peer as the server sees it: "10.42.0.7:51234",
  *                          "[fd00::7]:51234" (IPv4-mapped peers are unmapped)
- *   /echo?msg=X[&code=N]   X percent-decoded, with status N (100-599) if given
+ *   /echo?msg=X[&code=N]   X percent-decoded, with status N (200-599) if given
+ *                          (204 and 304 go out without a body)
  *   /healthz               the current health status (200 "ok" at start)
  *   /sethealth?status=N    makes /healthz answer N (200-599) from now on;
  *                          not in agnhost, for readiness-probe tests
@@ -29,8 +30,8 @@
 
 #include "lib/buf.h"
 
-#define NETEXEC_MAX_HEAD 8192         /* request line + headers; 431 beyond */
-#define NETEXEC_MAX_BODY (64 * 1024)  /* request body; 413 beyond */
+#define NETEXEC_MAX_HEAD     8192        /* request line + headers; 431 beyond */
+#define NETEXEC_MAX_BODY     (64 * 1024) /* request body; 413 beyond */
 #define NETEXEC_HOSTNAME_MAX 256
 
 /* What the handlers read and change. */
@@ -59,14 +60,14 @@ int netexec_state_init(struct netexec_state *st);
  * built (the caller then answers 500).
  */
 int netexec_route(struct netexec_state *st, const char *path, const char *query, const char *peer,
-		  struct netexec_reply *out);
+                  struct netexec_reply *out);
 
 /*
  * Answer to one UDP datagram msg[0..len) from peer: appends it to out and
  * returns 1, returns 0 when the datagram gets no answer, -ENOMEM.
  */
-int netexec_udp_reply(const struct netexec_state *st, const char *msg, size_t len,
-		      const char *peer, buf *out);
+int netexec_udp_reply(const struct netexec_state *st, const char *msg, size_t len, const char *peer,
+                      buf *out);
 
 /* "ip:port" or "[ip6]:port" of a socket address, IPv4-mapped addresses
  * unmapped. Returns 0, or -EINVAL for an unknown family (out is then "?"). */
@@ -83,7 +84,8 @@ struct netexec_config {
 /*
  * Runs the server in the foreground until SIGTERM/SIGINT (after the delay;
  * a second signal ends it at once) or /exit. Returns the process exit code:
- * 0 after a signal, the /exit code, 1 when it could not start.
+ * 0 after a signal, the /exit code, 1 when it could not start. Leaves SIGTERM
+ * and SIGINT blocked (it is meant to be the process' last act).
  */
 int netexec_run(const struct netexec_config *cfg);
 
