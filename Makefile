@@ -10,7 +10,7 @@
 #   make format     clang-format every source file
 
 CC      ?= gcc
-PKGS    := openssl sqlite3 jansson yaml-0.1
+PKGS    := openssl sqlite3 jansson yaml-0.1 libmnl
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
