@@ -55,6 +55,7 @@ $(BUILD)/%.o: %.c
 	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
 
 -include $(DEPS)
+include mk/tools.mk
 
 deps:
 	./scripts/install-deps
@@ -65,7 +66,7 @@ unit: $(BUILD)/unit
 asan:
 	$(MAKE) -j$(NPROC) BUILD=build/asan OPT="-O1 -g -fno-omit-frame-pointer" \
 		EXTRA_CFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=undefined" \
-		build/asan/svcnet build/asan/unit
+		build/asan/svcnet build/asan/unit build/asan/informer-tool
 
 asan-unit: asan
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 build/asan/unit
@@ -86,7 +87,7 @@ fuzz:
 fuzz-smoke: fuzz
 	./scripts/fuzz-smoke
 
-integration: svcnet
+integration: svcnet tools
 	./scripts/run-integration
 
 # The whole integration tier against the server built with ASan+UBSan; a
@@ -94,6 +95,7 @@ integration: svcnet
 # test that started it.
 asan-integration: asan
 	SVCNET_BIN=$(CURDIR)/build/asan/svcnet SVCNET_SANITIZED=1 \
+		SVCNET_INFORMER_TOOL=$(CURDIR)/build/asan/informer-tool \
 		ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 ./scripts/run-integration
 
 # The unit tier under valgrind: no leaks, no invalid accesses.

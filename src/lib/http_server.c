@@ -251,7 +251,8 @@ int http_stream_start(http_conn *c, int status, const char *content_type)
 	c->streaming = 1;
 	r = http_status_line(c, status, content_type);
 	if (r == 0)
-		r = buf_puts(&c->out, "Transfer-Encoding: chunked\r\n\r\n");
+		/* A stream owns its connection until it ends, then it closes: say so. */
+		r = buf_puts(&c->out, "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n");
 	if (r < 0)
 		c->dead = 1;
 	http_conn_mark_pending(c);

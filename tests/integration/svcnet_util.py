@@ -328,14 +328,17 @@ class Watch(Stream):
         self.conn = http.client.HTTPSConnection("127.0.0.1", server.port,
                                                 context=server.ssl_context(), timeout=timeout)
         self.conn.request("GET", path, headers=h)
+        # Held here: with "Connection: close" http.client drops conn.sock
+        # once the response is read, but the response still reads from it.
+        self.sock = self.conn.sock
         self.resp = self.conn.getresponse()
         self.status = self.resp.status
         self.headers = dict(self.resp.getheaders())
         # The headers came in time; from here the reader thread may block for
         # as long as the test wants (every wait on the queue has a timeout,
         # and close() shuts the socket down under it).
-        if self.conn.sock:
-            self.conn.sock.settimeout(None)
+        if self.sock:
+            self.sock.settimeout(None)
         self.thread = threading.Thread(target=self._pump, args=(self.resp.readline,), daemon=True)
         self.thread.start()
 
@@ -362,7 +365,7 @@ class Watch(Stream):
 
     def close(self):
         try:
-            self.conn.sock and self.conn.sock.shutdown(socket.SHUT_RDWR)
+            self.sock and self.sock.shutdown(socket.SHUT_RDWR)
         except OSError:
             pass
         self.conn.close()

@@ -1,0 +1,76 @@
+/*
+ * informer_int.h - the informer's pure parts (no sockets), shared by
+ * informer.c and the unit tests: watch stream line splitting, event
+ * decoding, and applying events and re-lists to the cache.
+ */
+#ifndef SVCNET_INFORMER_INT_H
+#define SVCNET_INFORMER_INT_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "client/informer.h"
+#include "lib/buf.h"
+#include "lib/dict.h"
+
+/* "namespace/name" or "name": namespace (63) + '/' + name (253) + NUL. */
+#define INFORMER_KEY_MAX 320
+
+enum informer_ev_type {
+	INFORMER_EV_ADDED,
+	INFORMER_EV_MODIFIED,
+	INFORMER_EV_DELETED,
+	INFORMER_EV_BOOKMARK,
+	INFORMER_EV_ERROR,
+};
+
+/* Where cache changes are reported. */
+struct informer_emit {
+	const struct informer_callbacks *cb;
+	informer *inf;
+	void *data;
+};
+
+/*
+ * Calls fn for each complete line of b (terminated by '\n'; a '\r' before it
+ * is dropped; empty lines skipped) and consumes it; a partial last line stays
+ * in b. Stops at the first nonzero return of fn and returns it, else 0.
+ */
+int informer_split_lines(buf *b, int (*fn)(const char *line, size_t len, void *arg), void *arg);
+
+/*
+ * Decodes one watch event line {"type":..., "object":{...}}. *obj is a new
+ * reference (the Status for ERROR, whose "code" goes to *code, else 0).
+ * 0, or -EINVAL for anything malformed or of an unknown type.
+ */
+int informer_parse_event(const char *line, size_t len, int *type, json_t **obj, int *code);
+
+/* The cache key of obj: 0, or -EINVAL without a usable metadata.name. */
+int informer_obj_key(json_t *obj, char *key, size_t keylen);
+/* metadata.resourceVersion, or NULL. */
+const char *informer_obj_rv(json_t *obj);
+
+/*
+ * Applies a watch event (ADDED, MODIFIED, DELETED) to cache, whose values are
+ * owned json_t references. Adds of known objects with a new resourceVersion
+ * become updates, updates of unknown ones adds; an add or update with the
+ * cached resourceVersion and a delete of an unknown key change nothing.
+ * Returns 1 if a callback ran, 0 if nothing changed, -EINVAL (no key),
+ * -ENOMEM.
+ */
+int informer_cache_event(dict *cache, int type, json_t *obj, const struct informer_emit *e);
+
+/*
+ * Makes cache equal to the list items (a JSON array), reporting only the
+ * differences. Items without a name or resourceVersion are skipped; kind and
+ * apiVersion (either may be NULL) are set on items that lack them. Returns
+ * the number of callbacks run, or -ENOMEM (the cache is then partly updated;
+ * applying the same list again completes it).
+ */
+int informer_cache_replace(dict *cache, json_t *items, const char *kind, const char *api_version,
+                           const struct informer_emit *e);
+
+/* Frees a cache and its references. NULL-safe. */
+void informer_cache_free(dict *cache);
+
+#endif
