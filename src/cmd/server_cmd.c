@@ -30,6 +30,8 @@ static void server_usage(FILE *f)
 	    "  --compact-keep N            revisions of history kept for watches (default "
 	    "10000)\n"
 	    "  --request-timeout SECONDS   a request must arrive whole within this (default 30)\n"
+	    "  --node-monitor-grace-period SECONDS  a node without a status update this long\n"
+	    "                              turns Ready=Unknown (default 40)\n"
 	    "  --log-level LEVEL           debug, info, warn, error (default info)\n");
 }
 
@@ -46,6 +48,7 @@ int cmd_server(int argc, char **argv)
 	    {"compact-keep", required_argument, NULL, 'k'},
 	    {"log-level", required_argument, NULL, 'v'},
 	    {"request-timeout", required_argument, NULL, 't'},
+	    {"node-monitor-grace-period", required_argument, NULL, 'g'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -62,6 +65,7 @@ int cmd_server(int argc, char **argv)
 	cfg.compact_keep = 10000;
 	cfg.compact_interval_s = 60;
 	cfg.request_timeout_s = 30;
+	cfg.node_grace_s = 40;
 	optind = 1;
 	while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (o) {
@@ -95,6 +99,14 @@ int cmd_server(int argc, char **argv)
 			break;
 		case 'k':
 			cfg.compact_keep = atoi(optarg);
+			break;
+		case 'g':
+			cfg.node_grace_s = atoi(optarg);
+			if (cfg.node_grace_s < 1) {
+				fprintf(stderr,
+					"svcnet server: --node-monitor-grace-period must be >= 1\n");
+				return 2;
+			}
 			break;
 		case 't':
 			cfg.request_timeout_s = atoi(optarg);

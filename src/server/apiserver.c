@@ -224,6 +224,12 @@ static long long as_lb_retry(ev_loop *l, ev_timer *t, void *data)
 	return 1000;
 }
 
+static long long as_node_monitor(ev_loop *l, ev_timer *t, void *data)
+{
+	node_ctrl_run(data);
+	return 1000;
+}
+
 static long long as_compact(ev_loop *l, ev_timer *t, void *data)
 {
 	struct apiserver *as = data;
@@ -445,6 +451,7 @@ int apiserver_run(struct apiserver_config *cfg)
 	ev_set_before_sleep(as.loop, as_before_sleep, &as);
 	ev_timer_add(as.loop, 1000, as_pod_sweep, &as);
 	ev_timer_add(as.loop, 1000, as_lb_retry, &as);
+	ev_timer_add(as.loop, 1000, as_node_monitor, &as);
 	ev_timer_add(as.loop, (long long)cfg->compact_interval_s * 1000, as_compact, &as);
 	log_info("server", "listening on %s (store revision %lld, started in %llu ms)",
 	         as.server_url, (long long)store_rev(as.st),

@@ -36,6 +36,7 @@ struct apiserver_config {
 	int compact_keep;       /* revisions of history kept */
 	int compact_interval_s; /* how often compaction runs */
 	int request_timeout_s;  /* slow clients are cut off after this */
+	int node_grace_s;       /* a node silent this long is Ready=Unknown */
 };
 
 struct epslice_ctrl;

@@ -27,4 +27,7 @@ void ns_ctrl_rebuild(struct apiserver *as);
 /* 1 when namespace ns exists and is terminating. */
 int ns_ctrl_terminating(struct apiserver *as, const char *ns);
 
+/* Nodes whose status stopped coming get Ready=Unknown (ctrl_node.c). */
+void node_ctrl_run(struct apiserver *as);
+
 #endif
