@@ -10,6 +10,8 @@
 #   make format     clang-format every source file
 
 CC      ?= gcc
+# The test runner's summary must stay the last line of `make test`.
+MAKEFLAGS += --no-print-directory
 PKGS    := openssl sqlite3 jansson yaml-0.1 libmnl
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
@@ -56,6 +58,9 @@ $(BUILD)/%.o: %.c
 
 -include $(DEPS)
 include mk/tools.mk
+
+# Objects are kept (no "rm" of intermediates after the summary line).
+.SECONDARY:
 
 deps:
 	./scripts/install-deps
