@@ -26,7 +26,6 @@
 
 #define HTTP_READ_CHUNK 16384
 #define HTTP_OUT_PAUSE  (1u << 20) /* stop parsing pipelined requests past this */
-#define HTTP_IN_PAUSE   (8u << 20)
 
 struct http_conn {
 	http_server *srv;
@@ -46,6 +45,7 @@ struct http_conn {
 	int sent_continue;
 	uint64_t req_start; /* ms when the current request's first byte came; 0 if idle */
 	uint64_t last_active;
+	uint64_t last_progress; /* ms of the last write that moved bytes */
 	ev_timer *timer;
 	http_close_fn *on_close;
 	void *on_close_data;
@@ -62,6 +62,8 @@ struct http_server {
 	int nconns;
 	http_conn *conns;
 	http_conn *pending;
+	ev_timer *accept_retry; /* set while accepting pauses (out of descriptors) */
+	size_t in_pause;        /* input buffered past this stops reading */
 };
 
 static void http_conn_io(ev_loop *l, int fd, void *data, int mask);
@@ -106,6 +108,14 @@ static void http_conn_free(http_conn *c)
 	free(c);
 }
 
+/* Output starts queueing now: the no-progress clock starts here, not at the
+ * last write of an earlier answer. */
+static void http_conn_out_starts(http_conn *c)
+{
+	if (!buf_avail(&c->out))
+		c->last_progress = ev_now(c->srv->loop);
+}
+
 static void http_conn_mark_pending(http_conn *c)
 {
 	if (c->in_pending)
@@ -142,6 +152,7 @@ static int http_conn_write(http_conn *c)
 				return -1;
 		}
 		buf_consume(&c->out, (size_t)n);
+		c->last_progress = ev_now(c->srv->loop);
 	}
 	if (c->write_armed && !c->read_wants_write) {
 		ev_del(c->srv->loop, c->fd, EV_WRITE);
@@ -203,6 +214,7 @@ void http_server_abort_pending(http_server *s)
 
 static int http_status_line(http_conn *c, int status, const char *ctype)
 {
+	http_conn_out_starts(c);
 	int own_cache = buf_avail(&c->hdrs) && buf_cstr(&c->hdrs) == 0 &&
 	                strstr(buf_head(&c->hdrs), "Cache-Control:");
 	int r = buf_printf(&c->out, "HTTP/1.1 %d %s\r\nContent-Type: %s\r\n%s", status,
@@ -275,6 +287,7 @@ int http_stream_write(http_conn *c, const char *data, size_t len)
 	}
 	if (!len)
 		return 0;
+	http_conn_out_starts(c);
 	r = buf_printf(&c->out, "%zx\r\n", len);
 	if (r == 0)
 		r = buf_append(&c->out, data, len);
@@ -355,6 +368,7 @@ static void http_conn_process(http_conn *c)
 				c->req_start = ev_now(c->srv->loop);
 			if (http_parser_wants_continue(&c->parser) && !c->sent_continue) {
 				c->sent_continue = 1;
+				http_conn_out_starts(c);
 				buf_puts(&c->out, "HTTP/1.1 100 Continue\r\n\r\n");
 				http_conn_mark_pending(c);
 			}
@@ -389,7 +403,7 @@ static int http_conn_read(http_conn *c)
 	for (;;) {
 		ssize_t n;
 
-		if (buf_avail(&c->in) > HTTP_IN_PAUSE) {
+		if (buf_avail(&c->in) > c->srv->in_pause) {
 			ev_del(c->srv->loop, c->fd, EV_READ);
 			c->read_paused = 1;
 			return 0;
@@ -432,15 +446,22 @@ static void http_conn_io(ev_loop *l, int fd, void *data, int mask)
 	http_conn *c = data;
 
 	if ((mask & EV_READ) || c->write_wants_read) {
+		int eof;
+
 		if (c->write_wants_read && http_conn_write(c) < 0)
 			goto die;
-		if (http_conn_read(c) < 0) {
-			/* Let queued output (e.g. a final response) go before closing. */
-			if (c->streaming || !buf_avail(&c->out))
+		eof = http_conn_read(c) < 0;
+		if (eof && c->streaming)
+			goto die;
+		/* Requests that arrived whole before the client shut its side are
+		 * still answered; then the connection closes. */
+		http_conn_process(c);
+		if (eof) {
+			ev_del(l, fd, EV_READ);
+			if (!buf_avail(&c->out) && !c->in_pending)
 				goto die;
 			c->closing = 1;
 		}
-		http_conn_process(c);
 	}
 	if ((mask & EV_WRITE) || c->read_wants_write) {
 		if (c->read_wants_write) {
@@ -464,19 +485,30 @@ static long long http_conn_timer(ev_loop *l, ev_timer *t, void *data)
 	const struct http_server_opts *o = &c->srv->o;
 	uint64_t deadline;
 
+	/* A client that does not read what it asked for is dropped: queued
+	 * output without progress would otherwise pin memory for ever. */
+	if (buf_avail(&c->out) && now - c->last_progress >= (uint64_t)o->idle_timeout_ms) {
+		log_info("http", "%s: no output progress for %d ms: closing", c->peer,
+			 o->idle_timeout_ms);
+		c->timer = NULL;
+		http_conn_free(c);
+		return EV_TIMER_STOP;
+	}
 	if (c->streaming)
-		return 60000; /* watches end by their own timeout; keep checking cheaply */
-	if (c->req_start) {
+		return 5000; /* watches end by their own timeout; the check above remains */
+	if (c->req_start && !c->closing) {
 		deadline = c->req_start + (uint64_t)o->request_timeout_ms;
 		if (now >= deadline) {
 			log_info("http", "%s: request not complete after %d ms: closing", c->peer,
-			         o->request_timeout_ms);
+				 o->request_timeout_ms);
 			/* The 408 leaves with the next flush, after the store's commit:
 			 * flushing here would also send other connections' answers early. */
-			c->timer = NULL;
 			http_conn_error(c, HTTP_E_TIMEOUT);
-			return EV_TIMER_STOP;
+			c->req_start = 0;
+			return 1000;
 		}
+	} else if (c->closing) {
+		return 1000;
 	} else {
 		deadline = c->last_active + (uint64_t)o->idle_timeout_ms;
 		if (now >= deadline && !buf_avail(&c->out)) {
@@ -488,6 +520,17 @@ static long long http_conn_timer(ev_loop *l, ev_timer *t, void *data)
 			deadline = now + 1000;
 	}
 	return (long long)(deadline - now);
+}
+
+static void http_accept(ev_loop *l, int lfd, void *data, int mask);
+
+static long long http_accept_resume(ev_loop *l, ev_timer *t, void *data)
+{
+	http_server *s = data;
+
+	s->accept_retry = NULL;
+	ev_add(l, s->lfd, EV_READ, http_accept, s);
+	return EV_TIMER_STOP;
 }
 
 static void http_accept(ev_loop *l, int lfd, void *data, int mask)
@@ -502,8 +545,16 @@ static void http_accept(ev_loop *l, int lfd, void *data, int mask)
 		http_conn *c;
 
 		if (fd < 0) {
-			if (errno != EAGAIN && errno != EINTR)
+			if (errno == EMFILE || errno == ENFILE) {
+				/* Level-triggered: the listener would fire again at once.
+				 * Pause accepting; connections wait in the backlog. */
+				log_warn("http", "accept: %s: pausing new connections for 100 ms",
+					 strerror(errno));
+				ev_del(l, lfd, EV_READ);
+				s->accept_retry = ev_timer_add(l, 100, http_accept_resume, s);
+			} else if (errno != EAGAIN && errno != EINTR) {
 				log_warn("http", "accept: %s", strerror(errno));
+			}
 			return;
 		}
 		if (s->nconns >= s->o.max_conns) {
@@ -521,6 +572,7 @@ static void http_accept(ev_loop *l, int lfd, void *data, int mask)
 		sa_fmt(&ss, c->peer, sizeof(c->peer));
 		http_parser_init(&c->parser, s->o.max_head, s->o.max_body);
 		c->last_active = ev_clock_ms();
+		c->last_progress = c->last_active;
 		if (s->o.tls && !(c->tls = tls_conn_new(s->o.tls, fd, 1, NULL))) {
 			close(fd);
 			free(c);
@@ -567,6 +619,7 @@ int http_server_start(ev_loop *l, const struct http_server_opts *o, http_server 
 		s->o.max_conns = 10000;
 	if (!s->o.max_stream_queue)
 		s->o.max_stream_queue = 64u << 20;
+	s->in_pause = s->o.max_head + s->o.max_body + 65536;
 	s->lfd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (s->lfd < 0) {
 		r = -errno;
@@ -604,6 +657,7 @@ void http_server_stop(http_server *s)
 	if (!s)
 		return;
 	ev_del(s->loop, s->lfd, EV_READ);
+	ev_timer_del(s->loop, s->accept_retry);
 	close(s->lfd);
 	while (s->conns)
 		http_conn_free(s->conns);

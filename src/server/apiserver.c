@@ -173,7 +173,9 @@ static void as_rebuild_terminating(struct apiserver *as)
 		struct tm tm = {0};
 		uint64_t *deadline;
 
-		if (ts && strptime(ts, "%Y-%m-%dT%H:%M:%SZ", &tm) &&
+		/* Finalizers hold a pod whatever its grace period says. */
+		if (ts && !json_array_size(json_object_get(md, "finalizers")) &&
+		    strptime(ts, "%Y-%m-%dT%H:%M:%SZ", &tm) &&
 		    (deadline = malloc(sizeof(*deadline)))) {
 			*deadline = (uint64_t)timegm(&tm);
 			if (dict_set(as->terminating_pods, keys[i], deadline, NULL) < 0)
@@ -201,7 +203,16 @@ static long long as_pod_sweep(ev_loop *l, ev_timer *t, void *data)
 		if (*(uint64_t *)v <= now)
 			due[n++] = strdup(k);
 	for (int i = 0; i < n; i++) {
-		if (due[i] && store_get(as->st, due[i])) {
+		store_val *sv = due[i] ? store_get(as->st, due[i]) : NULL;
+		json_t *pod = sv ? rest_load(sv) : NULL;
+		int held = json_array_size(
+			json_object_get(json_object_get(pod, "metadata"), "finalizers"));
+
+		json_decref(pod);
+		if (sv && held) {
+			/* Held by a finalizer now: its removal re-arms the deadline. */
+			free(dict_del(as->terminating_pods, due[i]));
+		} else if (sv) {
 			log_info("server", "%s: grace period over, removing", due[i]);
 			rest_finalize_delete(as, &api_resources[API_POD], due[i], 0, NULL);
 		} else if (due[i]) {
@@ -234,7 +245,11 @@ static long long as_compact(ev_loop *l, ev_timer *t, void *data)
 {
 	struct apiserver *as = data;
 
-	if (store_compact(as->st, as->cfg.compact_keep) < 0)
+	int rc = store_compact(as->st, as->cfg.compact_keep);
+
+	if (rc == -EBUSY)
+		return 1000; /* a batch is open: retry shortly */
+	if (rc < 0)
 		log_warn("store", "compaction failed");
 	return (long long)as->cfg.compact_interval_s * 1000;
 }
@@ -459,7 +474,8 @@ int apiserver_run(struct apiserver_config *cfg)
 	log_info("server", "kubectl: export KUBECONFIG=%s/kubeconfig", cfg->data_dir);
 	ev_run(as.loop);
 	/* Whatever the last iteration wrote is committed before we go. */
-	store_commit(as.st);
+	if (store_commit(as.st) < 0)
+		http_server_abort_pending(as.http);
 	http_server_flush(as.http);
 	rc = 0;
 out:

@@ -71,71 +71,97 @@ static int sched_node_ready(const json_t *node)
 	return 0;
 }
 
-/* Picks the Ready node with the fewest pods; name into out. */
-static int sched_pick(struct apiserver *as, char *out, size_t outlen)
+/* Ready nodes and how many pods each runs, computed once per run. */
+struct sched_view {
+	char **names;
+	size_t *count;
+	size_t n;
+};
+
+static void sched_view_free(struct sched_view *v)
+{
+	for (size_t i = 0; i < v->n; i++)
+		free(v->names[i]);
+	free(v->names);
+	free(v->count);
+}
+
+static int sched_view_build(struct apiserver *as, struct sched_view *v)
 {
 	store_val **vals;
 	char **keys;
-	size_t n, best = (size_t)-1;
-	dict *count = dict_new();
-	int found = 0;
+	size_t n;
 
-	if (!count)
+	memset(v, 0, sizeof(*v));
+	if (store_list(as->st, "/nodes/", &vals, &keys, &n) < 0)
+		return -1;
+	v->names = calloc(n ? n : 1, sizeof(*v->names));
+	v->count = calloc(n ? n : 1, sizeof(*v->count));
+	for (size_t i = 0; v->names && v->count && i < n; i++) {
+		json_t *node = rest_load(vals[i]);
+		const char *name =
+			json_string_value(json_object_get(json_object_get(node, "metadata"), "name"));
+
+		if (name && sched_node_ready(node) && (v->names[v->n] = strdup(name)))
+			v->n++;
+		json_decref(node);
+	}
+	free(vals);
+	free(keys);
+	if (!v->names || !v->count) {
+		sched_view_free(v);
+		return -1;
+	}
+	if (!v->n)
 		return 0;
-	if (store_list(as->st, "/pods/", &vals, &keys, &n) == 0) {
-		for (size_t i = 0; i < n; i++) {
-			json_t *p = rest_load(vals[i]);
-			const char *node = json_string_value(
-			    json_object_get(json_object_get(p, "spec"), "nodeName"));
-
-			if (node && node[0])
-				dict_set(count, node, (void *)((size_t)dict_get(count, node) + 1),
-				         NULL);
-			json_decref(p);
-		}
-		free(vals);
-		free(keys);
+	if (store_list(as->st, "/pods/", &vals, &keys, &n) < 0) {
+		sched_view_free(v);
+		return -1;
 	}
-	if (store_list(as->st, "/nodes/", &vals, &keys, &n) == 0) {
-		for (size_t i = 0; i < n; i++) {
-			json_t *node = rest_load(vals[i]);
-			const char *name = json_string_value(
-			    json_object_get(json_object_get(node, "metadata"), "name"));
-			size_t c;
+	for (size_t i = 0; i < n; i++) {
+		json_t *p = rest_load(vals[i]);
+		const char *node =
+			json_string_value(json_object_get(json_object_get(p, "spec"), "nodeName"));
 
-			if (name && sched_node_ready(node)) {
-				c = (size_t)dict_get(count, name);
-				if (c < best) {
-					best = c;
-					snprintf(out, outlen, "%s", name);
-					found = 1;
-				}
-			}
-			json_decref(node);
-		}
-		free(vals);
-		free(keys);
+		for (size_t k = 0; node && k < v->n; k++)
+			if (!strcmp(v->names[k], node))
+				v->count[k]++;
+		json_decref(p);
 	}
-	dict_free(count, NULL);
-	return found;
+	free(vals);
+	free(keys);
+	return 0;
 }
 
-static void sched_bind(struct sched_ctrl *s, const char *key)
+/* The Ready node with the fewest pods, or -1. */
+static int sched_pick(const struct sched_view *v)
+{
+	int best = -1;
+
+	for (size_t k = 0; k < v->n; k++)
+		if (best < 0 || v->count[k] < v->count[best])
+			best = (int)k;
+	return best;
+}
+
+static void sched_bind(struct sched_ctrl *s, struct sched_view *view, const char *key)
 {
 	store_val *v = store_get(s->as->st, key);
 	json_t *pod = v ? rest_load(v) : NULL, *st, *conds;
-	char node[256], now[32];
+	char now[32];
+	int k;
 
 	if (!pod || !sched_pod_unbound(pod)) {
 		dict_del(s->unbound, key);
 		json_decref(pod);
 		return;
 	}
-	if (!sched_pick(s->as, node, sizeof(node))) {
+	k = sched_pick(view);
+	if (k < 0) {
 		json_decref(pod);
 		return; /* stays unbound until a node is Ready */
 	}
-	json_object_set_new(json_object_get(pod, "spec"), "nodeName", json_string(node));
+	json_object_set_new(json_object_get(pod, "spec"), "nodeName", json_string(view->names[k]));
 	st = json_object_get(pod, "status");
 	if (!json_is_object(st)) {
 		st = json_object();
@@ -143,14 +169,14 @@ static void sched_bind(struct sched_ctrl *s, const char *key)
 	}
 	rest_now(now, sizeof(now));
 	conds = json_array();
-	json_array_append_new(conds,
-	                      json_pack("{s:s,s:s,s:n,s:s}", "type", "PodScheduled", "status",
-	                                "True", "lastProbeTime", "lastTransitionTime", now));
+	json_array_append_new(conds, json_pack("{s:s,s:s,s:n,s:s}", "type", "PodScheduled", "status",
+					       "True", "lastProbeTime", "lastTransitionTime", now));
 	json_object_set_new(st, "conditions", conds);
 	s->writing = 1;
 	if (store_put(s->as->st, key, pod, 0, v->rev, NULL) == 0) {
 		dict_del(s->unbound, key);
-		log_info("sched", "%s bound to %s", key, node);
+		view->count[k]++;
+		log_info("sched", "%s bound to %s", key, view->names[k]);
 	}
 	s->writing = 0;
 	json_decref(pod);
@@ -201,18 +227,30 @@ int sched_ctrl_pending(const struct sched_ctrl *s)
 
 void sched_ctrl_run(struct sched_ctrl *s)
 {
+	struct sched_view view;
 	char *keys[256];
 	int n = 0;
 	dict_iter it;
 	const char *k;
 
 	s->kick = 0;
+	if (!dict_size(s->unbound) || sched_view_build(s->as, &view) < 0)
+		return;
+	if (!view.n) {
+		/* No Ready node: nothing to do until a node changes (which kicks). */
+		sched_view_free(&view);
+		return;
+	}
 	dict_iter_init(&it, s->unbound);
 	while (n < 256 && dict_next(&it, &k, NULL))
 		keys[n++] = strdup(k);
 	for (int i = 0; i < n; i++) {
 		if (keys[i])
-			sched_bind(s, keys[i]);
+			sched_bind(s, &view, keys[i]);
 		free(keys[i]);
 	}
+	sched_view_free(&view);
+	/* More than one batch waiting: come back before sleeping. */
+	if (n == 256 && dict_size(s->unbound))
+		s->kick = 1;
 }

@@ -20,6 +20,8 @@ void registry_ctx_free(struct reg_ctx *x)
 {
 	json_decref(x->causes);
 	x->causes = NULL;
+	json_decref(x->lb_svc);
+	x->lb_svc = NULL;
 }
 
 int registry_fail(struct reg_ctx *x, int code, const char *reason, const char *fmt, ...)
@@ -70,6 +72,8 @@ void registry_abort(struct reg_ctx *x)
 		registry_give_back(x->as, &x->done[i]);
 	x->ndone = 0;
 	x->nrelease = 0;
+	x->lb_pending = 0;
+	x->lb_why[0] = '\0';
 }
 
 void registry_finish(struct reg_ctx *x)
@@ -78,6 +82,18 @@ void registry_finish(struct reg_ctx *x)
 		registry_give_back(x->as, &x->release[i]);
 	x->ndone = 0;
 	x->nrelease = 0;
+	if (x->lb_pending > 0) {
+		if (!dict_get(x->as->lb_pending, x->lb_key)) {
+			dict_set(x->as->lb_pending, x->lb_key, (void *)1, NULL);
+			if (x->lb_why[0] && x->lb_svc)
+				registry_event(x->as, x->lb_svc, "Warning", "AllocationFailed",
+					       x->lb_why);
+		}
+	} else if (x->lb_pending < 0) {
+		dict_del(x->as->lb_pending, x->lb_key);
+	}
+	x->lb_pending = 0;
+	x->lb_why[0] = '\0';
 }
 
 /* --- Pods --- */
@@ -141,7 +157,7 @@ static int registry_node_alloc(struct reg_ctx *x, const json_t *old, json_t *nod
 		if (r == -EEXIST)
 			return registry_invalid(x, "spec.podCIDR", "FieldValueInvalid",
 			                        "Invalid value: already assigned to another node");
-		if (r == 0 && x->ndone < 64)
+		if (r == 0 && x->ndone < REG_MAX_ALLOCS)
 			x->done[x->ndone++] = (struct reg_alloc){.kind = REG_POD_CIDR, .cidr = c};
 		/* A CIDR outside the cluster CIDR is the operator's business. */
 		return 0;

@@ -17,6 +17,11 @@
 #include "lib/net.h"
 #include "server/apiserver.h"
 
+/* A Service holds at most a node port per port plus a health check port and
+ * a few IPs; services are limited to REG_MAX_PORTS ports so this never fills. */
+#define REG_MAX_PORTS  256
+#define REG_MAX_ALLOCS (REG_MAX_PORTS + 8)
+
 enum reg_alloc_kind { REG_SVC_IP, REG_NODE_PORT, REG_LB_IP, REG_POD_CIDR };
 
 struct reg_alloc {
@@ -35,11 +40,16 @@ struct reg_ctx {
 	char reason[32];
 	char message[512];
 	/* Done in this request (undone on abort) and to release on finish. */
-	struct reg_alloc done[64];
+	struct reg_alloc done[REG_MAX_ALLOCS];
 	int ndone;
-	struct reg_alloc release[64];
+	struct reg_alloc release[REG_MAX_ALLOCS];
 	int nrelease;
 	int status_only; /* a /status write: allocations of spec stay as they are */
+	/* LB bookkeeping applied by registry_finish only (never for dry runs). */
+	int lb_pending;      /* 1: wait for an IP, -1: no longer waiting, 0: nothing */
+	char lb_key[512];
+	char lb_why[256];    /* non-empty: record a Warning Event */
+	json_t *lb_svc;      /* the Service, for the Event */
 };
 
 void registry_ctx_init(struct reg_ctx *x, struct apiserver *as);

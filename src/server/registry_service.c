@@ -69,9 +69,9 @@ static int svc_family_idx(struct apiserver *as, int fam)
 static void svc_track(struct reg_ctx *x, struct reg_alloc a, int release)
 {
 	if (release) {
-		if (x->nrelease < 64)
+		if (x->nrelease < REG_MAX_ALLOCS)
 			x->release[x->nrelease++] = a;
-	} else if (x->ndone < 64) {
+	} else if (x->ndone < REG_MAX_ALLOCS) {
 		x->done[x->ndone++] = a;
 	}
 }
@@ -348,9 +348,9 @@ static int svc_next_port(struct reg_ctx *x, int *np)
 static int svc_alloc_node_ports(struct reg_ctx *x, const json_t *old_spec, json_t *spec)
 {
 	json_t *ports = json_object_get(spec, "ports"), *p;
-	int old[130], nold = old_spec ? svc_held_ports(old_spec, old, 130) : 0;
-	int mine[130], nmine = 0, need = svc_needs_node_ports(spec);
-	int newset[130], nnew;
+	int old[REG_MAX_ALLOCS], nold = old_spec ? svc_held_ports(old_spec, old, REG_MAX_ALLOCS) : 0;
+	int mine[REG_MAX_ALLOCS], nmine = 0, need = svc_needs_node_ports(spec);
+	int newset[REG_MAX_ALLOCS], nnew;
 	char field[48];
 	size_t i;
 
@@ -377,7 +377,7 @@ static int svc_alloc_node_ports(struct reg_ctx *x, const json_t *old_spec, json_
 		} else {
 			continue;
 		}
-		if (nmine < 128)
+		if (nmine < REG_MAX_ALLOCS)
 			mine[nmine++] = np;
 	}
 	if (svc_needs_hcnp(spec)) {
@@ -395,7 +395,7 @@ static int svc_alloc_node_ports(struct reg_ctx *x, const json_t *old_spec, json_
 	} else {
 		json_object_del(spec, "healthCheckNodePort");
 	}
-	nnew = svc_held_ports(spec, newset, 130);
+	nnew = svc_held_ports(spec, newset, REG_MAX_ALLOCS);
 	for (int k = 0; k < nold; k++)
 		if (!svc_in(newset, nnew, old[k]) && !svc_in(old, k, old[k]))
 			svc_track(x, (struct reg_alloc){.kind = REG_NODE_PORT, .port = old[k]}, 1);
@@ -586,20 +586,45 @@ int registry_service_alloc(struct reg_ctx *x, const json_t *old, json_t *svc)
 
 	if (!json_is_object(spec))
 		return registry_invalid(x, "spec", "FieldValueRequired", "Required value");
-	if (x->status_only)
+	if (json_array_size(json_object_get(spec, "ports")) > REG_MAX_PORTS) {
+		char msg[128];
+
+		snprintf(msg, sizeof(msg), "Too many: %zu: must have at most %d items",
+			 json_array_size(json_object_get(spec, "ports")), REG_MAX_PORTS);
+		return registry_invalid(x, "spec.ports", "FieldValueTooMany", msg);
+	}
+	if (x->status_only) {
+		/* Our LB controller owns status.loadBalancer: a status write cannot
+		 * claim (or give back) pool addresses behind the allocator's back. */
+		if (old && svc_is_our_lb(spec)) {
+			json_t *st = json_object_get(svc, "status");
+			json_t *olb = json_object_get(json_object_get(old, "status"), "loadBalancer");
+
+			if (!json_is_object(st)) {
+				st = json_object();
+				json_object_set_new(svc, "status", st);
+			}
+			if (olb)
+				json_object_set_new(st, "loadBalancer", json_deep_copy(olb));
+			else
+				json_object_del(st, "loadBalancer");
+		}
 		return 0;
+	}
 	if (svc_alloc_ips(x, old_spec, spec) < 0 || svc_alloc_node_ports(x, old_spec, spec) < 0)
 		goto fail;
 	pending = svc_alloc_lb(x, old, svc);
 	svc_key(svc, key, sizeof(key));
+	snprintf(x->lb_key, sizeof(x->lb_key), "%s", key);
 	if (pending) {
-		if (!dict_get(x->as->lb_pending, key)) {
-			dict_set(x->as->lb_pending, key, (void *)1, NULL);
-			registry_event(x->as, svc, "Warning", "AllocationFailed", x->message);
-		}
+		/* The Event and the retry start only once the write succeeded. */
+		x->lb_pending = 1;
+		snprintf(x->lb_why, sizeof(x->lb_why), "%.200s", x->message);
+		json_decref(x->lb_svc);
+		x->lb_svc = json_incref(svc);
 		x->message[0] = '\0';
 	} else {
-		dict_del(x->as->lb_pending, key);
+		x->lb_pending = -1;
 	}
 	return 0;
 fail:
@@ -716,14 +741,14 @@ void registry_service_release(struct apiserver *as, const json_t *svc)
 {
 	struct reg_ctx x;
 	json_t *spec = json_object_get(svc, "spec"), *ips;
-	int held[130], n;
+	int held[REG_MAX_ALLOCS], n;
 	size_t i;
 	json_t *v;
 	char key[512];
 
 	registry_ctx_init(&x, as);
 	svc_release_old_ips(&x, spec, NULL);
-	n = svc_held_ports(spec, held, 130);
+	n = svc_held_ports(spec, held, REG_MAX_ALLOCS);
 	for (int k = 0; k < n; k++)
 		svc_track(&x, (struct reg_alloc){.kind = REG_NODE_PORT, .port = held[k]}, 1);
 	if (svc_is_our_lb(spec)) {
@@ -745,7 +770,7 @@ void registry_service_release(struct apiserver *as, const json_t *svc)
 void registry_service_rebuild(struct apiserver *as, const json_t *svc)
 {
 	json_t *spec = json_object_get(svc, "spec"), *v;
-	int held[130], n;
+	int held[REG_MAX_ALLOCS], n;
 	size_t i;
 	char key[512];
 
@@ -757,7 +782,7 @@ void registry_service_rebuild(struct apiserver *as, const json_t *svc)
 		    (idx = svc_family_idx(as, a.family)) >= 0)
 			ipalloc_allocate(as->svc_ip[idx], &a);
 	}
-	n = svc_held_ports(spec, held, 130);
+	n = svc_held_ports(spec, held, REG_MAX_ALLOCS);
 	for (int k = 0; k < n; k++)
 		portalloc_allocate(as->node_ports, held[k]);
 	if (svc_is_our_lb(spec)) {
@@ -781,11 +806,11 @@ void registry_lb_retry(struct apiserver *as)
 {
 	dict_iter it;
 	const char *k;
-	char *keys[64];
+	char *keys[1024];
 	int nk = 0;
 
 	dict_iter_init(&it, as->lb_pending);
-	while (nk < 64 && dict_next(&it, &k, NULL))
+	while (nk < 1024 && dict_next(&it, &k, NULL))
 		keys[nk++] = strdup(k);
 	for (int i = 0; i < nk; i++) {
 		store_val *v = keys[i] ? store_get(as->st, keys[i]) : NULL;

@@ -88,6 +88,9 @@ struct rest_delopts {
 int rest_delete_one(struct rest_req *r, const char *key, const char *name,
                     const struct rest_delopts *o, store_val **out);
 
+/* A deleting Pod's last finalizer went: delete it now or at its deadline. */
+int rest_pod_finalized(struct apiserver *as, const char *key, const json_t *pod, store_val **out);
+
 /* Helpers. */
 json_t *rest_load(const store_val *v);
 void rest_uuid(char *out); /* 37 bytes */

@@ -50,6 +50,37 @@ int rest_finalize_delete(struct apiserver *as, const struct api_resource *res, c
 	return rc;
 }
 
+static void rest_pod_deadline(struct apiserver *as, const char *key, uint64_t when)
+{
+	uint64_t *deadline = malloc(sizeof(*deadline));
+	void *old = NULL;
+
+	if (!deadline)
+		return;
+	*deadline = when;
+	if (dict_set(as->terminating_pods, key, deadline, &old) < 0)
+		free(deadline);
+	free(old);
+}
+
+/*
+ * A Pod being deleted lost its last finalizer: unbound, finished or without a
+ * grace period it goes now; otherwise at the end of its grace period (the
+ * node still has to stop it).
+ */
+int rest_pod_finalized(struct apiserver *as, const char *key, const json_t *pod, store_val **out)
+{
+	json_t *md = json_object_get(pod, "metadata");
+	const char *phase = rest_s(json_object_get(pod, "status"), "phase");
+	long long grace = json_integer_value(json_object_get(md, "deletionGracePeriodSeconds"));
+
+	if (!rest_s(json_object_get(pod, "spec"), "nodeName")[0] || grace <= 0 ||
+	    !strcmp(phase, "Succeeded") || !strcmp(phase, "Failed"))
+		return rest_finalize_delete(as, &api_resources[API_POD], key, 0, out);
+	rest_pod_deadline(as, key, (uint64_t)time(NULL) + (uint64_t)grace);
+	return 0;
+}
+
 static int rest_parse_delopts(struct rest_req *r, json_t *body, struct rest_delopts *o)
 {
 	const char *g = rest_param(r, "gracePeriodSeconds");
@@ -206,7 +237,6 @@ int rest_delete_one(struct rest_req *r, const char *key, const char *name,
 			grace = 0;
 		if (grace > 0) {
 			json_t *dg = json_object_get(md, "deletionGracePeriodSeconds");
-			uint64_t *deadline;
 
 			if (json_object_get(md, "deletionTimestamp") && json_is_integer(dg) &&
 			    json_integer_value(dg) <= grace) {
@@ -223,15 +253,7 @@ int rest_delete_one(struct rest_req *r, const char *key, const char *name,
 				rest_internal(r, rc);
 				return 500;
 			}
-			deadline = malloc(sizeof(*deadline));
-			if (deadline) {
-				void *old = NULL;
-
-				*deadline = (uint64_t)time(NULL) + (uint64_t)grace;
-				if (dict_set(as->terminating_pods, key, deadline, &old) < 0)
-					free(deadline);
-				free(old);
-			}
+			rest_pod_deadline(as, key, (uint64_t)time(NULL) + (uint64_t)grace);
 			return 0;
 		}
 	}

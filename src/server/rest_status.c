@@ -42,7 +42,11 @@ void rest_raw(struct rest_req *r, int code, const char *json, size_t len)
 
 void rest_json(struct rest_req *r, int code, json_t *obj)
 {
-	char *s = json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	char *s;
+
+	if (r->quiet)
+		return;
+	s = json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER);
 
 	if (!s) {
 		http_respond(r->c, 500, "text/plain", "out of memory\n", 14);
@@ -55,7 +59,16 @@ void rest_json(struct rest_req *r, int code, json_t *obj)
 void rest_status(struct rest_req *r, int code, const char *reason, const char *message,
                  json_t *details)
 {
-	json_t *st = json_pack("{s:s,s:s,s:{},s:s,s:s,s:s,s:i}", "kind", "Status", "apiVersion",
+	json_t *st;
+
+	if (r->quiet) {
+		/* Internal callers (controllers) have no client to answer. */
+		log_warn("rest", "%s %s: %d %s: %s", r->res ? r->res->plural : "?", r->name, code,
+			 reason, message);
+		json_decref(details);
+		return;
+	}
+	st = json_pack("{s:s,s:s,s:{},s:s,s:s,s:s,s:i}", "kind", "Status", "apiVersion",
 	                       "v1", "metadata", "status", "Failure", "message", message, "reason",
 	                       reason, "code", code);
 

@@ -236,6 +236,8 @@ void rest_watch(struct rest_req *r)
 	timeout_s = tos ? strtoll(tos, NULL, 10) : 0;
 	if (timeout_s <= 0)
 		timeout_s = 1800 + rand() % 1800; /* like --min-request-timeout */
+	if (timeout_s > 86400)
+		timeout_s = 86400; /* and no overflow in the ms below */
 	http_stream_start(r->c, 200, "application/json");
 	http_conn_on_close(r->c, watch_close, w);
 	if (from < 0) {

@@ -506,15 +506,14 @@ static void rest_apply_update(struct rest_req *r, store_val *cur, json_t *obj)
 		rest_raw(r, 200, cur->data, cur->len);
 		goto out;
 	}
-	/* The last finalizer gone from an object being deleted: it goes now. */
-	if (json_object_get(md, "deletionTimestamp") &&
-	    !json_array_size(json_object_get(md, "finalizers")) && r->res->id != API_POD) {
-		rc = store_put(r->as->st, key, obj, 0, cur->rev, &v);
-		if (rc == 0)
-			rc = rest_finalize_delete(r->as, r->res, key, 0, &v);
-	} else {
-		rc = store_put(r->as->st, key, obj, 0, cur->rev, &v);
-	}
+	rc = store_put(r->as->st, key, obj, 0, cur->rev, &v);
+	/* The last finalizer gone from an object being deleted: it goes now
+	 * (Namespaces are the namespace controller's; Pods wait for their grace). */
+	if (rc == 0 && r->res->id != API_NAMESPACE && json_object_get(md, "deletionTimestamp") &&
+	    json_array_size(json_object_get(omd, "finalizers")) &&
+	    !json_array_size(json_object_get(md, "finalizers")))
+		rc = r->res->id == API_POD ? rest_pod_finalized(r->as, key, obj, &v)
+					   : rest_finalize_delete(r->as, r->res, key, 0, &v);
 	if (rc == -EAGAIN) {
 		registry_abort(&x);
 		rest_conflict(r, r->name);

@@ -222,7 +222,9 @@ int store_open_sqlite(store **out, const char *path)
 		sq_close(q);
 		return -EIO;
 	}
-	sqlite3_busy_timeout(q->db, 5000);
+	/* Another process holding our database lock stalls the one event loop:
+	 * give up soon and let the batch fail (clients see an error, not a hang). */
+	sqlite3_busy_timeout(q->db, 1000);
 	if (sq_exec(q, sq_schema, "schema") < 0 ||
 	    sqlite3_prepare_v2(
 	        q->db,

@@ -14,8 +14,10 @@
 #include "lib/log.h"
 #include "store/store_int.h"
 
-/* Events kept for watch resumption; older resourceVersions get 410 Gone. */
-#define STORE_WINDOW 20000
+/* Events kept for watch resumption; older resourceVersions get 410 Gone.
+ * Bounded by count and by the bytes the kept values pin. */
+#define STORE_WINDOW       20000
+#define STORE_WINDOW_BYTES (256u << 20)
 
 struct store_sub {
 	store_sub_fn *fn;
@@ -55,6 +57,11 @@ struct store {
 	struct store_evrec *ring;
 	size_t ring_head, ring_n;
 	int64_t window_start; /* oldest rev a watcher may resume after */
+	size_t ring_bytes;
+	/* A write failed inside the batch: SQLite may have rolled it back on its
+	 * own, so memory and disk no longer agree. Nothing more is accepted and
+	 * the next commit fails, which reloads the state from disk. */
+	int poisoned;
 	struct store_sub subs[16];
 	int nsubs;
 	struct store_watch *watches;
@@ -335,6 +342,8 @@ int store_put(store *s, const char *key, json_t *obj, int create, int64_t expect
 
 	if (!d)
 		return -ENOMEM;
+	if (s->poisoned)
+		return -EIO;
 	cur = dict_get(d, key);
 	if (create && cur)
 		return -EEXIST;
@@ -386,6 +395,8 @@ int store_delete(store *s, const char *key, int64_t expect_rev, store_val **out)
 	char *text;
 	int r;
 
+	if (s->poisoned)
+		return -EIO;
 	cur = d ? dict_get(d, key) : NULL;
 	if (!cur)
 		return -ENOENT;
@@ -408,8 +419,11 @@ int store_delete(store *s, const char *key, int64_t expect_rev, store_val **out)
 	if (!v)
 		return -ENOMEM;
 	r = store_begin(s);
-	if (r == 0)
+	if (r == 0) {
 		r = s->ops->put(s->be, rev, key, 0, 1, cur->create_rev, cur->rev, NULL, 0);
+		if (r < 0)
+			s->poisoned = 1;
+	}
 	if (r < 0) {
 		store_val_unref(v);
 		return r;
@@ -428,13 +442,17 @@ static void store_ring_push(store *s, struct store_evrec *e)
 {
 	size_t idx;
 
-	if (s->ring_n == STORE_WINDOW) {
+	while (s->ring_n && (s->ring_n == STORE_WINDOW || s->ring_bytes > STORE_WINDOW_BYTES)) {
 		/* The oldest falls off; resuming at or before it is no longer possible. */
-		store_evrec_clear(&s->ring[s->ring_head]);
+		struct store_evrec *old = &s->ring[s->ring_head];
+
+		s->ring_bytes -= (old->val ? old->val->len : 0) + (old->prev ? old->prev->len : 0);
+		store_evrec_clear(old);
 		s->ring_head = (s->ring_head + 1) % STORE_WINDOW;
 		s->ring_n--;
-		s->window_start = s->ring[s->ring_head].rev;
+		s->window_start = s->ring_n ? s->ring[s->ring_head].rev : e->rev;
 	}
+	s->ring_bytes += (e->val ? e->val->len : 0) + (e->prev ? e->prev->len : 0);
 	idx = (s->ring_head + s->ring_n) % STORE_WINDOW;
 	s->ring[idx] = *e;
 	s->ring_n++;
@@ -492,6 +510,7 @@ static void store_publish(store *s)
 
 static int store_reload(store *s)
 {
+	s->poisoned = 0;
 	store_drop_pending(s);
 	dict_free(s->kinds, store_free_kind);
 	s->kinds = NULL;
@@ -502,9 +521,9 @@ int store_commit(store *s)
 {
 	int r;
 
-	if (!s->in_txn)
+	if (!s->in_txn && !s->poisoned)
 		return 0;
-	r = s->ops->commit(s->be);
+	r = s->poisoned ? -EIO : s->ops->commit(s->be);
 	s->in_txn = 0;
 	if (r < 0) {
 		log_error("store", "commit failed (%s): reloading state from %s", strerror(-r),
@@ -619,11 +638,10 @@ int store_compact(store *s, int64_t keep)
 
 	if (target <= s->compact_rev)
 		return 0;
-	if (s->in_txn) {
-		r = store_commit(s);
-		if (r < 0)
-			return r;
-	}
+	/* Only between batches: committing one here would bypass the caller's
+	 * commit-then-answer order. The next tick tries again. */
+	if (s->in_txn || s->poisoned)
+		return -EBUSY;
 	r = s->ops->compact(s->be, target);
 	if (r == 0)
 		s->compact_rev = target;
