@@ -227,12 +227,6 @@ int registry_prepare_update(struct reg_ctx *x, const struct api_resource *res, c
 	}
 }
 
-void registry_carry_over(const struct api_resource *res, const json_t *old, json_t *obj)
-{
-	if (res->id == API_SERVICE)
-		registry_service_carry_over(old, obj);
-}
-
 void registry_released(struct apiserver *as, const struct api_resource *res, const json_t *old)
 {
 	if (res->id == API_SERVICE)

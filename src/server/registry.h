@@ -63,8 +63,6 @@ void registry_finish(struct reg_ctx *x);
 int registry_prepare_create(struct reg_ctx *x, const struct api_resource *res, json_t *obj);
 int registry_prepare_update(struct reg_ctx *x, const struct api_resource *res, const json_t *old,
                             json_t *obj);
-/* Before defaulting/validation: carry over what a client may omit on update. */
-void registry_carry_over(const struct api_resource *res, const json_t *old, json_t *obj);
 /* An object is gone: give back what it held. */
 void registry_released(struct apiserver *as, const struct api_resource *res, const json_t *old);
 
@@ -80,7 +78,6 @@ int registry_invalid(struct reg_ctx *x, const char *field, const char *reason, c
 int registry_service_alloc(struct reg_ctx *x, const json_t *old, json_t *svc);
 void registry_service_release(struct apiserver *as, const json_t *svc);
 void registry_service_rebuild(struct apiserver *as, const json_t *svc);
-void registry_service_carry_over(const json_t *old, json_t *svc);
 /* Records an Event about obj (best effort). */
 void registry_event(struct apiserver *as, const json_t *obj, const char *type, const char *reason,
                     const char *message);

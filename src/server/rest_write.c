@@ -470,12 +470,6 @@ static void rest_apply_update(struct rest_req *r, store_val *cur, json_t *obj)
 			else
 				json_object_del(obj, "status");
 		}
-		registry_carry_over(r->res, old, obj);
-		if (rest_spec_changed(old, obj))
-			json_object_set_new(
-			    md, "generation",
-			    json_integer(json_integer_value(json_object_get(omd, "generation")) +
-			                 1));
 	}
 	json_object_del(md, "managedFields");
 	{
@@ -487,6 +481,11 @@ static void rest_apply_update(struct rest_req *r, store_val *cur, json_t *obj)
 			goto out;
 		}
 	}
+	/* generation follows the spec as it will be stored, after defaulting. */
+	if (!r->subresource && rest_spec_changed(old, obj))
+		json_object_set_new(
+		    md, "generation",
+		    json_integer(json_integer_value(json_object_get(omd, "generation")) + 1));
 	if (rest_validate(r, r->name, obj, old) < 0)
 		goto out;
 	if (registry_prepare_update(&x, r->res, old, obj) < 0) {
