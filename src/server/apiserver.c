@@ -22,6 +22,7 @@
 #include "server/kubeconfig.h"
 #include "server/registry.h"
 #include "server/rest.h"
+#include "server/table.h"
 
 void apiserver_timestamp(char *out, size_t outlen, time_t t)
 {
@@ -170,17 +171,12 @@ static void as_rebuild_terminating(struct apiserver *as)
 		json_t *p = rest_load(vals[i]);
 		json_t *md = json_object_get(p, "metadata");
 		const char *ts = json_string_value(json_object_get(md, "deletionTimestamp"));
-		struct tm tm = {0};
-		uint64_t *deadline;
+		time_t when;
 
 		/* Finalizers hold a pod whatever its grace period says. */
 		if (ts && !json_array_size(json_object_get(md, "finalizers")) &&
-		    strptime(ts, "%Y-%m-%dT%H:%M:%SZ", &tm) &&
-		    (deadline = malloc(sizeof(*deadline)))) {
-			*deadline = (uint64_t)timegm(&tm);
-			if (dict_set(as->terminating_pods, keys[i], deadline, NULL) < 0)
-				free(deadline);
-		}
+		    table_parse_time(ts, &when) == 0)
+			rest_pod_deadline(as, keys[i], (uint64_t)when);
 		json_decref(p);
 	}
 	free(vals);
@@ -188,9 +184,8 @@ static void as_rebuild_terminating(struct apiserver *as)
 }
 
 /* Pods whose grace period ended without the node confirming go now. */
-static long long as_pod_sweep(ev_loop *l, ev_timer *t, void *data)
+static void as_pod_sweep(struct apiserver *as)
 {
-	struct apiserver *as = data;
 	uint64_t now = (uint64_t)time(NULL);
 	char *due[128];
 	int n = 0;
@@ -220,24 +215,20 @@ static long long as_pod_sweep(ev_loop *l, ev_timer *t, void *data)
 		}
 		free(due[i]);
 	}
-	return 1000;
 }
 
-static long long as_lb_retry(ev_loop *l, ev_timer *t, void *data)
+/* Once a second: what waits on time rather than on a write. Its writes are
+ * committed by the before-sleep hook that follows. */
+static long long as_tick(ev_loop *l, ev_timer *t, void *data)
 {
 	struct apiserver *as = data;
 
-	if (dict_size(as->ns_terminating))
-		as->ns_kick = 1;
-
+	as_pod_sweep(as);
 	if (dict_size(as->lb_pending))
 		registry_lb_retry(as);
-	return 1000;
-}
-
-static long long as_node_monitor(ev_loop *l, ev_timer *t, void *data)
-{
-	node_ctrl_run(data);
+	if (dict_size(as->ns_terminating))
+		as->ns_kick = 1; /* finalizers or grace periods may have ended */
+	node_ctrl_run(as);
 	return 1000;
 }
 
@@ -464,9 +455,7 @@ int apiserver_run(struct apiserver_config *cfg)
 	if (sfd >= 0)
 		ev_add(as.loop, sfd, EV_READ, as_signal, NULL);
 	ev_set_before_sleep(as.loop, as_before_sleep, &as);
-	ev_timer_add(as.loop, 1000, as_pod_sweep, &as);
-	ev_timer_add(as.loop, 1000, as_lb_retry, &as);
-	ev_timer_add(as.loop, 1000, as_node_monitor, &as);
+	ev_timer_add(as.loop, 1000, as_tick, &as);
 	ev_timer_add(as.loop, (long long)cfg->compact_interval_s * 1000, as_compact, &as);
 	log_info("server", "listening on %s (store revision %lld, started in %llu ms)",
 	         as.server_url, (long long)store_rev(as.st),

@@ -286,8 +286,6 @@ static int ctrl_apply(struct apiserver *as, const char *ns, json_t *action)
 		return -EINVAL;
 	if (!strcmp(op, "create")) {
 		const char *prefix = json_string_value(json_object_get(md, "generateName"));
-		static const char alnum[] = "bcdfghjklmnpqrstvwxz2456789";
-		size_t n;
 
 		if (!prefix || !prefix[0]) {
 			const char *svc = json_string_value(json_object_get(
@@ -301,10 +299,7 @@ static int ctrl_apply(struct apiserver *as, const char *ns, json_t *action)
 
 		/* A taken random name is retried: generateName semantics. */
 		for (int attempt = 0; attempt < 8; attempt++) {
-			n = (size_t)snprintf(gen, sizeof(gen) - 6, "%.200s", prefix ? prefix : "");
-			for (int i = 0; i < 5; i++)
-				gen[n++] = alnum[rand() % (int)(sizeof(alnum) - 1)];
-			gen[n] = '\0';
+			rest_generated_name(prefix, 200, gen, sizeof(gen));
 			store_key(key, sizeof(key), "endpointslices", ns, gen);
 			if (!store_get(as->st, key))
 				break;

@@ -54,18 +54,14 @@ static json_t *disc_resource_list(const char *group, const char *version)
 			json_object_set_new(e, "categories", json_pack("[s]", "all"));
 		json_decref(sn);
 		json_array_append_new(arr, e);
-		if (res->has_status)
-			json_array_append_new(
-			    arr, json_pack("{s:s,s:s,s:b,s:s,s:[s,s,s]}", "name", res->plural,
-			                   "singularName", "", "namespaced", res->namespaced,
-			                   "kind", res->kind, "verbs", "get", "patch", "update"));
-		/* The status entry's name is "<plural>/status". */
 		if (res->has_status) {
-			json_t *last = json_array_get(arr, json_array_size(arr) - 1);
 			char sub[80];
 
 			snprintf(sub, sizeof(sub), "%s/status", res->plural);
-			json_object_set_new(last, "name", json_string(sub));
+			json_array_append_new(
+			    arr, json_pack("{s:s,s:s,s:b,s:s,s:[s,s,s]}", "name", sub, "singularName",
+			                   "", "namespaced", res->namespaced, "kind", res->kind,
+			                   "verbs", "get", "patch", "update"));
 		}
 	}
 	list = json_pack("{s:s,s:s,s:s,s:o}", "kind", "APIResourceList", "apiVersion", "v1",

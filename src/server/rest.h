@@ -91,7 +91,14 @@ int rest_delete_one(struct rest_req *r, const char *key, const char *name,
 /* A deleting Pod's last finalizer went: delete it now or at its deadline. */
 int rest_pod_finalized(struct apiserver *as, const char *key, const json_t *pod, store_val **out);
 
+/* Records when a terminating pod is due (seconds since the epoch). */
+void rest_pod_deadline(struct apiserver *as, const char *key, uint64_t when);
+
 /* Helpers. */
+/* The string at o[k], or "" (never NULL). */
+const char *rest_str(const json_t *o, const char *k);
+/* prefix (cut to max_prefix) + 5 random characters, as generateName does. */
+int rest_generated_name(const char *prefix, size_t max_prefix, char *out, size_t outlen);
 json_t *rest_load(const store_val *v);
 void rest_uuid(char *out); /* 37 bytes */
 void rest_now(char *out, size_t outlen);

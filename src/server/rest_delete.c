@@ -22,13 +22,6 @@
 #include "server/ctrl.h"
 #include "server/rest.h"
 
-static const char *rest_s(const json_t *o, const char *k)
-{
-	const char *s = json_string_value(json_object_get(o, k));
-
-	return s ? s : "";
-}
-
 /* Removes key for good and gives back what the object held. */
 int rest_finalize_delete(struct apiserver *as, const struct api_resource *res, const char *key,
                          int64_t expect_rev, store_val **out)
@@ -50,7 +43,7 @@ int rest_finalize_delete(struct apiserver *as, const struct api_resource *res, c
 	return rc;
 }
 
-static void rest_pod_deadline(struct apiserver *as, const char *key, uint64_t when)
+void rest_pod_deadline(struct apiserver *as, const char *key, uint64_t when)
 {
 	uint64_t *deadline = malloc(sizeof(*deadline));
 	void *old = NULL;
@@ -71,10 +64,10 @@ static void rest_pod_deadline(struct apiserver *as, const char *key, uint64_t wh
 int rest_pod_finalized(struct apiserver *as, const char *key, const json_t *pod, store_val **out)
 {
 	json_t *md = json_object_get(pod, "metadata");
-	const char *phase = rest_s(json_object_get(pod, "status"), "phase");
+	const char *phase = rest_str(json_object_get(pod, "status"), "phase");
 	long long grace = json_integer_value(json_object_get(md, "deletionGracePeriodSeconds"));
 
-	if (!rest_s(json_object_get(pod, "spec"), "nodeName")[0] || grace <= 0 ||
+	if (!rest_str(json_object_get(pod, "spec"), "nodeName")[0] || grace <= 0 ||
 	    !strcmp(phase, "Succeeded") || !strcmp(phase, "Failed"))
 		return rest_finalize_delete(as, &api_resources[API_POD], key, 0, out);
 	rest_pod_deadline(as, key, (uint64_t)time(NULL) + (uint64_t)grace);
@@ -155,15 +148,15 @@ int rest_delete_one(struct rest_req *r, const char *key, const char *name,
 		return 500;
 	}
 	md = json_object_get(obj, "metadata");
-	if ((o->uid && strcmp(o->uid, rest_s(md, "uid")) != 0) ||
-	    (o->rv && strcmp(o->rv, rest_s(md, "resourceVersion")) != 0)) {
+	if ((o->uid && strcmp(o->uid, rest_str(md, "uid")) != 0) ||
+	    (o->rv && strcmp(o->rv, rest_str(md, "resourceVersion")) != 0)) {
 		rest_errorf(
 		    r, 409, "Conflict",
 		    "Operation cannot be fulfilled on %s \"%s\": Precondition failed: %s in "
 		    "precondition: %s, %s in object meta: %s",
 		    r->res->plural, name, o->uid ? "UID" : "ResourceVersion",
 		    o->uid ? o->uid : o->rv, o->uid ? "UID" : "ResourceVersion",
-		    o->uid ? rest_s(md, "uid") : rest_s(md, "resourceVersion"));
+		    o->uid ? rest_str(md, "uid") : rest_str(md, "resourceVersion"));
 		json_decref(obj);
 		return 409;
 	}
@@ -225,14 +218,14 @@ int rest_delete_one(struct rest_req *r, const char *key, const char *name,
 	}
 	if (r->res->id == API_POD) {
 		json_t *spec = json_object_get(obj, "spec");
-		const char *phase = rest_s(json_object_get(obj, "status"), "phase");
+		const char *phase = rest_str(json_object_get(obj, "status"), "phase");
 		json_t *tg = json_object_get(spec, "terminationGracePeriodSeconds");
 
 		grace = o->grace >= 0         ? o->grace
 		        : json_is_integer(tg) ? json_integer_value(tg)
 		                              : 30;
 		/* Nothing runs an unbound or finished pod: nobody to wait for. */
-		if (!rest_s(spec, "nodeName")[0] || !strcmp(phase, "Succeeded") ||
+		if (!rest_str(spec, "nodeName")[0] || !strcmp(phase, "Succeeded") ||
 		    !strcmp(phase, "Failed"))
 			grace = 0;
 		if (grace > 0) {
@@ -337,7 +330,7 @@ void rest_delete_collection(struct rest_req *r)
 	for (size_t i = 0; i < n; i++) {
 		json_t *obj = rest_load(vals[i]);
 		char *key = strdup(keys[i]);
-		const char *name = rest_s(json_object_get(obj, "metadata"), "name");
+		const char *name = rest_str(json_object_get(obj, "metadata"), "name");
 		store_val *v;
 
 		if (obj && key && rest_matches(r->res, ls, fs, obj) &&

@@ -195,12 +195,6 @@ void rest_list(struct rest_req *r)
 	}
 	if (table)
 		titems = json_array();
-	else
-		buf_printf(
-		    &out,
-		    "{\"kind\":\"%sList\",\"apiVersion\":\"%s\",\"metadata\":{\"resourceVersion\":"
-		    "\"%" PRId64 "\"%%CONT%%},\"items\":[",
-		    r->res->kind, api_resource_apiversion(r->res, apiv, sizeof(apiv)), rev);
 	for (i = 0; i < n; i++) {
 		json_t *obj = NULL;
 
@@ -230,22 +224,22 @@ void rest_list(struct rest_req *r)
 	if (table) {
 		rest_table(r, titems, rev, next);
 	} else {
-		/* Splice the continue token into the metadata placeholder. */
-		char *p;
+		/* Items were gathered into out; the head needs the continue token,
+		 * which is known only now. */
 		buf fin = BUF_INIT;
 
-		buf_puts(&out, "]}");
-		buf_cstr(&out);
-		p = strstr(out.data, "%CONT%");
-		if (!p) {
+		buf_printf(&fin,
+		           "{\"kind\":\"%sList\",\"apiVersion\":\"%s\",\"metadata\":{"
+		           "\"resourceVersion\":\"%" PRId64 "\"",
+		           r->res->kind, api_resource_apiversion(r->res, apiv, sizeof(apiv)), rev);
+		if (next)
+			buf_printf(&fin, ",\"continue\":\"%s\"", next);
+		buf_puts(&fin, "},\"items\":[");
+		if (buf_append(&fin, buf_head(&out), buf_avail(&out)) < 0 ||
+		    buf_puts(&fin, "]}") < 0)
 			rest_internal(r, -ENOMEM);
-		} else {
-			buf_append(&fin, out.data, (size_t)(p - out.data));
-			if (next)
-				buf_printf(&fin, ",\"continue\":\"%s\"", next);
-			buf_puts(&fin, p + 6);
+		else
 			rest_raw(r, 200, fin.data, fin.len);
-		}
 		buf_free(&fin);
 	}
 out:

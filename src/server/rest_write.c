@@ -120,7 +120,7 @@ static json_t *rest_md(json_t *obj)
 	return md;
 }
 
-static const char *rest_s(const json_t *o, const char *k)
+const char *rest_str(const json_t *o, const char *k)
 {
 	const char *s = json_string_value(json_object_get(o, k));
 
@@ -131,7 +131,7 @@ static const char *rest_s(const json_t *o, const char *k)
 static int rest_check_type(struct rest_req *r, json_t *obj)
 {
 	char apiv[64];
-	const char *av = rest_s(obj, "apiVersion"), *k = rest_s(obj, "kind");
+	const char *av = rest_str(obj, "apiVersion"), *k = rest_str(obj, "kind");
 
 	api_resource_apiversion(r->res, apiv, sizeof(apiv));
 	if (json_object_get(obj, "apiVersion") &&
@@ -205,20 +205,29 @@ void rest_stamp_new(json_t *obj)
 	json_object_set_new(md, "generation", json_integer(1));
 }
 
+int rest_generated_name(const char *prefix, size_t max_prefix, char *out, size_t outlen)
+{
+	/* The apiserver's alphabet: no vowels (no words), no confusable 0/1/3. */
+	static const char alnum[] = "bcdfghjklmnpqrstvwxz2456789";
+	int n = snprintf(out, outlen > 5 ? outlen - 5 : 0, "%.*s", (int)max_prefix, prefix);
+
+	if (n < 0 || (size_t)n + 6 > outlen)
+		return -ENAMETOOLONG;
+	for (int i = 0; i < 5; i++)
+		out[n++] = alnum[rand() % (int)(sizeof(alnum) - 1)];
+	out[n] = '\0';
+	return 0;
+}
+
 static void rest_generate_name(json_t *md)
 {
-	static const char alnum[] = "bcdfghjklmnpqrstvwxz2456789";
-	const char *gen = rest_s(md, "generateName");
+	const char *gen = rest_str(md, "generateName");
 	char name[300];
-	size_t n;
 
-	if (rest_s(md, "name")[0] || !gen[0])
+	if (rest_str(md, "name")[0] || !gen[0])
 		return;
-	n = (size_t)snprintf(name, sizeof(name) - 6, "%.58s", gen);
-	for (int i = 0; i < 5; i++)
-		name[n++] = alnum[rand() % (int)(sizeof(alnum) - 1)];
-	name[n] = '\0';
-	json_object_set_new(md, "name", json_string(name));
+	if (rest_generated_name(gen, 58, name, sizeof(name)) == 0)
+		json_object_set_new(md, "name", json_string(name));
 }
 
 static int rest_validate(struct rest_req *r, const char *name, json_t *obj, const json_t *old)
@@ -294,7 +303,7 @@ void rest_create(struct rest_req *r)
 	if (rest_check_namespace(r, md) < 0)
 		goto out;
 	rest_generate_name(md);
-	name = rest_s(md, "name");
+	name = rest_str(md, "name");
 	/* Server-owned metadata is never taken from a client on create. */
 	json_object_del(md, "resourceVersion");
 	json_object_del(md, "deletionTimestamp");
@@ -430,7 +439,7 @@ static void rest_apply_update(struct rest_req *r, store_val *cur, json_t *obj)
 	}
 	md = rest_md(obj);
 	omd = json_object_get(old, "metadata");
-	rv = rest_s(md, "resourceVersion");
+	rv = rest_str(md, "resourceVersion");
 	if (json_object_get(md, "resourceVersion") &&
 	    !json_is_string(json_object_get(md, "resourceVersion")))
 		rv = "?";
@@ -544,10 +553,10 @@ void rest_update(struct rest_req *r)
 	md = rest_md(obj);
 	if (rest_check_namespace(r, md) < 0)
 		goto fail;
-	if (strcmp(rest_s(md, "name"), r->name) != 0) {
+	if (strcmp(rest_str(md, "name"), r->name) != 0) {
 		rest_errorf(r, 400, "BadRequest",
 		            "the name of the object (%s) does not match the name on the URL (%s)",
-		            rest_s(md, "name"), r->name);
+		            rest_str(md, "name"), r->name);
 		goto fail;
 	}
 	rest_key(r, key, sizeof(key));
@@ -641,7 +650,7 @@ void rest_patch(struct rest_req *r)
 	}
 	if (rest_check_type(r, res) < 0)
 		goto out;
-	if (strcmp(rest_s(json_object_get(res, "metadata"), "name"), r->name) != 0) {
+	if (strcmp(rest_str(json_object_get(res, "metadata"), "name"), r->name) != 0) {
 		rest_errorf(r, 400, "BadRequest", "metadata.name cannot be changed by a patch");
 		goto out;
 	}
