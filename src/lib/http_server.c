@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "lib/log.h"
+#include "lib/net.h"
 #include "lib/sockaddr.h"
 #include "lib/tls.h"
 
@@ -569,7 +570,7 @@ static void http_accept(ev_loop *l, int lfd, void *data, int mask)
 		c->srv = s;
 		c->fd = fd;
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-		sa_fmt(&ss, c->peer, sizeof(c->peer));
+		net_sockaddr_fmt(&ss, c->peer, sizeof(c->peer));
 		http_parser_init(&c->parser, s->o.max_head, s->o.max_body);
 		c->last_active = ev_clock_ms();
 		c->last_progress = c->last_active;

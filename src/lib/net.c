@@ -601,3 +601,25 @@ int net_parse_hostport(const char *s, char *host, size_t hostlen, int *port)
 	*port = (int)v;
 	return 0;
 }
+
+int net_sockaddr_fmt(const void *sockaddr, char *out, size_t outlen)
+{
+	char ip[NET_ADDR_STRLEN];
+	net_addr a, v4;
+	int port;
+
+	if (net_addr_from_sockaddr(sockaddr, &a, &port) < 0) {
+		snprintf(out, outlen, "?");
+		return -EINVAL;
+	}
+	/* A dual-stack socket sees IPv4 peers as ::ffff:a.b.c.d; report what the
+	 * peer used. */
+	if (net_addr_unmap(&a, &v4) == 0)
+		a = v4;
+	if (net_addr_fmt(&a, ip, sizeof(ip)) < 0) {
+		snprintf(out, outlen, "?");
+		return -EINVAL;
+	}
+	snprintf(out, outlen, a.family == AF_INET6 ? "[%s]:%d" : "%s:%d", ip, port);
+	return 0;
+}

@@ -88,4 +88,8 @@ int net_addr_from_sockaddr(const struct sockaddr *sa, net_addr *out, int *port);
  * fit hostlen. */
 int net_parse_hostport(const char *s, char *host, size_t hostlen, int *port);
 
+/* "1.2.3.4:5" or "[::1]:5" for a struct sockaddr (IPv4-mapped peers shown as
+ * IPv4); "?" and -EINVAL for other families. */
+int net_sockaddr_fmt(const void *sockaddr, char *out, size_t outlen);
+
 #endif

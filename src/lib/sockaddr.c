@@ -70,22 +70,3 @@ int sa_parse(const char *hostport, struct sockaddr_storage *ss, socklen_t *len)
 		return 0;
 	}
 }
-
-void sa_fmt(const struct sockaddr_storage *ss, char *out, size_t outlen)
-{
-	char ip[INET6_ADDRSTRLEN];
-
-	if (ss->ss_family == AF_INET6) {
-		const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)ss;
-
-		inet_ntop(AF_INET6, &a->sin6_addr, ip, sizeof(ip));
-		snprintf(out, outlen, "[%s]:%d", ip, ntohs(a->sin6_port));
-	} else if (ss->ss_family == AF_INET) {
-		const struct sockaddr_in *a = (const struct sockaddr_in *)ss;
-
-		inet_ntop(AF_INET, &a->sin_addr, ip, sizeof(ip));
-		snprintf(out, outlen, "%s:%d", ip, ntohs(a->sin_port));
-	} else {
-		snprintf(out, outlen, "?");
-	}
-}

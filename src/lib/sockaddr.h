@@ -11,7 +11,6 @@
  * Returns 0 or -EINVAL.
  */
 int sa_parse(const char *hostport, struct sockaddr_storage *ss, socklen_t *len);
-/* "1.2.3.4:5" or "[::1]:5"; always NUL-terminates. */
-void sa_fmt(const struct sockaddr_storage *ss, char *out, size_t outlen);
+/* Formatting: net_sockaddr_fmt() in lib/net.h. */
 
 #endif

@@ -34,24 +34,7 @@ int netexec_state_init(struct netexec_state *st)
 
 int netexec_fmt_peer(const void *sockaddr, char *out, size_t outlen)
 {
-	char ip[NET_ADDR_STRLEN];
-	net_addr a, v4;
-	int port;
-
-	if (net_addr_from_sockaddr(sockaddr, &a, &port) < 0) {
-		snprintf(out, outlen, "?");
-		return -EINVAL;
-	}
-	/* A dual-stack socket sees IPv4 clients as ::ffff:a.b.c.d; report what the
-	 * client used, as Go's netexec does. */
-	if (net_addr_unmap(&a, &v4) == 0)
-		a = v4;
-	if (net_addr_fmt(&a, ip, sizeof(ip)) < 0) {
-		snprintf(out, outlen, "?");
-		return -EINVAL;
-	}
-	snprintf(out, outlen, a.family == AF_INET6 ? "[%s]:%d" : "%s:%d", ip, port);
-	return 0;
+	return net_sockaddr_fmt(sockaddr, out, outlen);
 }
 
 /* Parses all of s as a decimal integer in [lo, hi]. */
