@@ -10,11 +10,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/pidfd.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "lib/log.h"
+
+#ifndef P_PIDFD
+#define P_PIDFD 3
+#endif
 
 /* containerd's default when the container's environment has no PATH. */
 #define RUNNER_DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -32,11 +37,15 @@ struct runner_proc {
 	runner_proc *prev, *next;
 	pid_t pid;
 	void *data;
+	runner_exit_fn *on_exit; /* per-process override, or NULL */
+	void *exit_data;
+	unsigned long long start_time;
 	ev_timer *kill_timer;
 	uint64_t kill_at; /* ev_clock_ms() deadline of kill_timer */
-	int done;         /* reaped */
+	int done;         /* reaped (adopted: seen to exit) */
 	int stopping;
 	int detached; /* freed by the caller while running: no callback, free on reap */
+	int pidfd;    /* adopted processes only, else -1 */
 };
 
 /* What the child tells the parent when it cannot reach exec. */
@@ -44,6 +53,7 @@ enum runner_stage {
 	RUNNER_STAGE_SETUP,
 	RUNNER_STAGE_NETNS,
 	RUNNER_STAGE_UTSNS,
+	RUNNER_STAGE_MOUNT, /* index: the failed bind, or -1 for the namespace itself */
 	RUNNER_STAGE_CHDIR,
 	RUNNER_STAGE_EXEC,
 	RUNNER_STAGE_LOOKUP, /* nothing runnable found along PATH */
@@ -52,6 +62,7 @@ enum runner_stage {
 struct runner_report {
 	int stage;
 	int err;
+	int index;
 };
 
 static void runner_reap(runner *r);
@@ -106,6 +117,15 @@ fail:
 	return NULL;
 }
 
+static void runner_link(runner *r, runner_proc *p)
+{
+	p->prev = NULL;
+	p->next = r->head;
+	if (r->head)
+		r->head->prev = p;
+	r->head = p;
+}
+
 static void runner_unlink(runner_proc *p)
 {
 	runner *r = p->r;
@@ -122,8 +142,25 @@ static void runner_unlink(runner_proc *p)
 static void runner_proc_release(runner_proc *p)
 {
 	ev_timer_del(p->r->loop, p->kill_timer);
+	if (p->pidfd >= 0) {
+		ev_del(p->r->loop, p->pidfd, EV_READ);
+		close(p->pidfd);
+	}
 	runner_unlink(p);
 	free(p);
+}
+
+/*
+ * Signals p's process group. A started process is not reaped before it is
+ * marked done, so its pid (and with it the group id) cannot have been reused.
+ * An adopted one is reaped by someone else: the pidfd tells whether the
+ * leader, and so the group id, is still its own (signal 0 only checks).
+ */
+static int runner_group_kill(runner_proc *p, int sig)
+{
+	if (p->pidfd >= 0 && pidfd_send_signal(p->pidfd, 0, NULL, 0) < 0)
+		return -errno;
+	return kill(-p->pid, sig) < 0 ? -errno : 0;
 }
 
 void runner_free(runner *r)
@@ -134,8 +171,8 @@ void runner_free(runner *r)
 		runner_proc *p = r->head;
 
 		if (!p->done) {
-			kill(-p->pid, SIGKILL);
-			while (waitpid(p->pid, NULL, 0) < 0 && errno == EINTR)
+			runner_group_kill(p, SIGKILL);
+			while (p->pidfd < 0 && waitpid(p->pid, NULL, 0) < 0 && errno == EINTR)
 				;
 		}
 		runner_proc_release(p);
@@ -145,15 +182,31 @@ void runner_free(runner *r)
 	free(r);
 }
 
+void runner_free_detach(runner *r)
+{
+	if (!r)
+		return;
+	while (r->head)
+		runner_proc_release(r->head);
+	ev_del(r->loop, r->sfd, EV_READ);
+	close(r->sfd);
+	free(r);
+}
+
 /* --- the child, between fork and exec --- */
 
-static void runner_child_fail(int fd, int stage, int err)
+static void runner_child_fail_at(int fd, int stage, int err, int index)
 {
-	struct runner_report rep = {stage, err};
+	struct runner_report rep = {stage, err, index};
 	ssize_t n = write(fd, &rep, sizeof(rep));
 
 	(void)n;
 	_exit(127);
+}
+
+static void runner_child_fail(int fd, int stage, int err)
+{
+	runner_child_fail_at(fd, stage, err, -1);
 }
 
 /* Marks every fd >= 3 close-on-exec, keeping the report pipe and ns fds usable until exec. */
@@ -238,6 +291,12 @@ static void runner_child(const struct runner_spec *s, int rfd, int logfd, int nu
 		runner_child_fail(rfd, RUNNER_STAGE_NETNS, errno);
 	if (utsfd >= 0 && setns(utsfd, CLONE_NEWUTS) < 0)
 		runner_child_fail(rfd, RUNNER_STAGE_UTSNS, errno);
+	if (s->nbinds > 0) {
+		int failed = -1, e = podfs_enter(s->binds, s->nbinds, &failed);
+
+		if (e < 0)
+			runner_child_fail_at(rfd, RUNNER_STAGE_MOUNT, -e, failed);
+	}
 	if (chdir(s->dir ? s->dir : "/") < 0)
 		runner_child_fail(rfd, RUNNER_STAGE_CHDIR, errno);
 	/* Ignored signals survive exec (the agent ignores SIGPIPE); handlers don't matter. */
@@ -275,6 +334,13 @@ static void runner_errmsg(char *err, size_t errlen, const struct runner_spec *s,
 		break;
 	case RUNNER_STAGE_UTSNS:
 		snprintf(err, errlen, "setns uts \"%s\": %s", s->uts_path, strerror(rep->err));
+		break;
+	case RUNNER_STAGE_MOUNT:
+		if (rep->index >= 0 && rep->index < s->nbinds)
+			snprintf(err, errlen, "mount \"%s\": %s", s->binds[rep->index].dst,
+			         strerror(rep->err));
+		else
+			snprintf(err, errlen, "mount namespace: %s", strerror(rep->err));
 		break;
 	case RUNNER_STAGE_CHDIR:
 		snprintf(err, errlen, "chdir \"%s\": %s", s->dir ? s->dir : "/",
@@ -322,6 +388,11 @@ int runner_start(runner *r, const struct runner_spec *s, runner_proc **out, char
 	if (!r || !s || !out || !s->argv || !s->argv[0] || !s->argv[0][0]) {
 		if (err && errlen)
 			snprintf(err, errlen, "invalid spec: empty command");
+		return -EINVAL;
+	}
+	if (s->nbinds < 0 || (s->nbinds > 0 && !s->binds)) {
+		if (err && errlen)
+			snprintf(err, errlen, "invalid spec: bad bind list");
 		return -EINVAL;
 	}
 	/* Files are opened here so their errors name the file and cost no fork. */
@@ -388,11 +459,13 @@ int runner_start(runner *r, const struct runner_spec *s, runner_proc **out, char
 	}
 	p->r = r;
 	p->pid = pid;
+	p->pidfd = -1;
 	p->data = s->data;
-	p->next = r->head;
-	if (r->head)
-		r->head->prev = p;
-	r->head = p;
+	p->on_exit = s->on_exit;
+	p->exit_data = s->exit_data;
+	/* Past exec the child's stat is stable; a failure leaves 0 (unknown). */
+	runner_pid_start_time(pid, &p->start_time);
+	runner_link(r, p);
 	*out = p;
 	p = NULL;
 	ret = 0;
@@ -414,7 +487,7 @@ static runner_proc *runner_reap_one(runner *r, int *status)
 	for (runner_proc *p = r->head; p; p = p->next) {
 		siginfo_t si;
 
-		if (p->done)
+		if (p->done || p->pidfd >= 0)
 			continue;
 		memset(&si, 0, sizeof(si));
 		if (waitid(P_PID, (id_t)p->pid, &si, WEXITED | WNOHANG | WNOWAIT) < 0 ||
@@ -432,6 +505,18 @@ static runner_proc *runner_reap_one(runner *r, int *status)
 	return NULL;
 }
 
+static void runner_notify(runner_proc *p, int exited, int code, int signo)
+{
+	runner *r = p->r;
+
+	if (p->detached)
+		runner_proc_release(p);
+	else if (p->on_exit)
+		p->on_exit(p, exited, code, signo, p->exit_data);
+	else if (r->on_exit)
+		r->on_exit(p, exited, code, signo, r->data);
+}
+
 static void runner_reap(runner *r)
 {
 	runner_proc *p;
@@ -443,11 +528,125 @@ static void runner_reap(runner *r)
 		int code = exited ? WEXITSTATUS(st) : 128 + signo;
 
 		log_debug("runner", "pid %d ended: code %d signal %d", (int)p->pid, code, signo);
-		if (p->detached)
-			runner_proc_release(p);
-		else if (r->on_exit)
-			r->on_exit(p, exited, code, signo, r->data);
+		runner_notify(p, exited, code, signo);
 	}
+}
+
+/* --- adopted processes: an earlier agent's, watched through a pidfd --- */
+
+int runner_pid_start_time(pid_t pid, unsigned long long *out)
+{
+	char path[32], buf[2048], *p, *end;
+	ssize_t n;
+	int fd, e;
+
+	if (pid <= 0)
+		return -ESRCH;
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? -ESRCH : -EIO;
+	do
+		n = read(fd, buf, sizeof(buf) - 1);
+	while (n < 0 && errno == EINTR);
+	e = errno;
+	close(fd);
+	if (n <= 0)
+		return n == 0 || e == ESRCH ? -ESRCH : -EIO;
+	buf[n] = 0;
+	/* comm may hold spaces and ')': the fields go on after the last ')', with field 3. */
+	p = strrchr(buf, ')');
+	if (!p)
+		return -EIO;
+	p++;
+	for (int field = 3; field < 22; field++) {
+		while (*p == ' ')
+			p++;
+		while (*p && *p != ' ')
+			p++;
+	}
+	while (*p == ' ')
+		p++;
+	if (*p < '0' || *p > '9')
+		return -EIO;
+	errno = 0;
+	*out = strtoull(p, &end, 10);
+	if (errno || (*end != ' ' && *end != '\n' && *end))
+		return -EIO;
+	return 0;
+}
+
+/* The adopted process ended (the pidfd became readable). */
+static void runner_on_pidfd(ev_loop *l, int fd, void *data, int mask)
+{
+	runner_proc *p = data;
+	int exited = 0, code = -1, signo = 0;
+	siginfo_t si;
+
+	ev_del(l, fd, EV_READ);
+	/* The rest of the group goes as with a started process. The leader's
+	 * pid is held while members are left, so the group id is still ours. */
+	kill(-p->pid, SIGKILL);
+	/* A process this very agent once started (and detached) is still our
+	 * child: then it is reaped here, and its status is known after all. */
+	memset(&si, 0, sizeof(si));
+	if (waitid((idtype_t)P_PIDFD, (id_t)fd, &si, WEXITED | WNOHANG) == 0 && si.si_pid > 0) {
+		exited = si.si_code == CLD_EXITED;
+		signo = exited ? 0 : si.si_status;
+		code = exited ? si.si_status : 128 + signo;
+	}
+	close(fd);
+	p->pidfd = -1;
+	p->done = 1;
+	ev_timer_del(l, p->kill_timer);
+	p->kill_timer = NULL;
+	log_debug("runner", "adopted pid %d ended", (int)p->pid);
+	runner_notify(p, exited, code, signo);
+}
+
+int runner_adopt(runner *r, pid_t pid, unsigned long long start_time, void *data, runner_proc **out)
+{
+	unsigned long long st = 0;
+	runner_proc *p;
+	int fd, e;
+
+	if (out)
+		*out = NULL;
+	if (!r || !out || pid <= 0)
+		return -EINVAL;
+	for (p = r->head; p; p = p->next)
+		if (p->pid == pid && !p->done)
+			return -EEXIST;
+	/*
+	 * Open first, compare after: the pidfd pins the process that had the
+	 * pid when it was opened, so a matching start time read afterwards
+	 * cannot belong to a later process that reused the pid.
+	 */
+	fd = pidfd_open(pid, 0);
+	if (fd < 0)
+		return errno == ESRCH ? -ESRCH : -errno;
+	e = runner_pid_start_time(pid, &st);
+	if (e == 0 && st != start_time)
+		e = -ESRCH;
+	p = e == 0 ? calloc(1, sizeof(*p)) : NULL;
+	if (e == 0 && !p)
+		e = -ENOMEM;
+	if (e == 0)
+		e = ev_add(r->loop, fd, EV_READ, runner_on_pidfd, p);
+	if (e < 0) {
+		free(p);
+		close(fd);
+		return e;
+	}
+	p->r = r;
+	p->pid = pid;
+	p->pidfd = fd;
+	p->data = data;
+	p->start_time = st;
+	runner_link(r, p);
+	*out = p;
+	log_debug("runner", "adopted pid %d", (int)pid);
+	return 0;
 }
 
 int runner_signal(runner_proc *p, int sig)
@@ -456,9 +655,7 @@ int runner_signal(runner_proc *p, int sig)
 		return -EINVAL;
 	if (p->done)
 		return -ESRCH;
-	if (kill(-p->pid, sig) < 0)
-		return -errno;
-	return 0;
+	return runner_group_kill(p, sig);
 }
 
 static long long runner_kill_timer(ev_loop *l, ev_timer *t, void *data)
@@ -468,7 +665,7 @@ static long long runner_kill_timer(ev_loop *l, ev_timer *t, void *data)
 	p->kill_timer = NULL;
 	if (!p->done) {
 		log_debug("runner", "pid %d outlived its grace period: SIGKILL", (int)p->pid);
-		kill(-p->pid, SIGKILL);
+		runner_group_kill(p, SIGKILL);
 	}
 	return EV_TIMER_STOP;
 }
@@ -484,7 +681,7 @@ int runner_stop(runner_proc *p, int grace_seconds)
 		return 0;
 	if (ms == 0) {
 		p->stopping = 1;
-		kill(-p->pid, SIGKILL);
+		runner_group_kill(p, SIGKILL);
 		return 0;
 	}
 	if (p->stopping) {
@@ -497,13 +694,13 @@ int runner_stop(runner_proc *p, int grace_seconds)
 	p->kill_timer = ev_timer_add(p->r->loop, ms, runner_kill_timer, p);
 	if (!p->kill_timer) {
 		/* Without a timer there is no later: skip the grace rather than hang. */
-		kill(-p->pid, SIGKILL);
+		runner_group_kill(p, SIGKILL);
 		p->stopping = 1;
 		return -ENOMEM;
 	}
 	p->kill_at = at;
 	p->stopping = 1;
-	kill(-p->pid, SIGTERM);
+	runner_group_kill(p, SIGTERM);
 	return 0;
 }
 
@@ -512,6 +709,12 @@ void runner_proc_free(runner_proc *p)
 	if (!p)
 		return;
 	if (p->done) {
+		runner_proc_release(p);
+		return;
+	}
+	if (p->pidfd >= 0) {
+		/* No child of ours: nothing to reap later. */
+		runner_group_kill(p, SIGKILL);
 		runner_proc_release(p);
 		return;
 	}
@@ -524,6 +727,11 @@ void runner_proc_free(runner_proc *p)
 pid_t runner_proc_pid(const runner_proc *p)
 {
 	return p ? p->pid : -1;
+}
+
+unsigned long long runner_proc_start_time(const runner_proc *p)
+{
+	return p ? p->start_time : 0;
 }
 
 void *runner_proc_data(const runner_proc *p)

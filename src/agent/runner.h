@@ -21,6 +21,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "agent/podfs.h"
 #include "lib/ev.h"
 
 /* Room for a start error message such as exec: "foo": executable file not found in $PATH. */
@@ -46,6 +47,15 @@ struct runner_spec {
 	const char *netns_path; /* optional: setns(CLONE_NEWNET) on this file */
 	const char *uts_path;   /* optional: setns(CLONE_NEWUTS) on this file */
 	void *data;             /* caller's pointer, see runner_proc_data() */
+	/* Bind mounts in a private mount namespace (podfs_enter), entered after
+	 * the setns calls and before chdir; a failure is a start error
+	 * `mount "<dst>": <strerror>`. NULL/0: the node's mount namespace. */
+	const struct podfs_bind *binds;
+	int nbinds;
+	/* Per-process exit callback: when not NULL it is called instead of the
+	 * runner-wide one, with exit_data as data (exec probes use it). */
+	runner_exit_fn *on_exit;
+	void *exit_data;
 };
 
 /* Returns NULL on error (errno set). on_exit may be NULL. */
@@ -56,6 +66,13 @@ runner *runner_new(ev_loop *l, runner_exit_fn *on_exit, void *data);
  * NULL-safe. SIGCHLD stays blocked.
  */
 void runner_free(runner *r);
+/*
+ * Frees the runner and every proc without signalling any process: the agent
+ * goes, its Pods keep running, and the next agent adopts them. Children of
+ * ours that are still running are not reaped (they are reparented when this
+ * process exits). NULL-safe.
+ */
+void runner_free_detach(runner *r);
 
 /*
  * Starts s->argv. Returns 0 and *out once the child has reached exec
@@ -69,6 +86,30 @@ void runner_free(runner *r);
  */
 int runner_start(runner *r, const struct runner_spec *s, runner_proc **out, char *err,
                  size_t errlen);
+
+/*
+ * Adopts a container process that an earlier agent started (with setsid, so
+ * its process group id is its pid) and that is no child of ours. start_time
+ * (see runner_proc_start_time) guards against a reused pid. The process is
+ * watched through a pidfd; when it ends, what is left of its group is
+ * SIGKILLed as for a started process and the runner-wide exit callback gets
+ * exited=0, code=-1, signo=0: the exit status of a process that is not our
+ * child cannot be known (if it still is our child, e.g. after
+ * runner_free_detach in this same process, it is reaped and the real status
+ * is reported). Signals, stop and free work as for started ones, and signal
+ * the group only while the leader's pidfd says it lives; runner_proc_free
+ * and runner_free kill a running adopted process at once (nothing to reap).
+ * Returns 0 and *out, -ESRCH (gone, or the pid now names another process),
+ * -EEXIST (already a proc of this runner), -EINVAL, -ENOMEM, -ENOSYS (no
+ * pidfd_open, e.g. under valgrind 3.19), or another negative errno.
+ */
+int runner_adopt(runner *r, pid_t pid, unsigned long long start_time, void *data,
+                 runner_proc **out);
+/* The process's start time (field 22 of /proc/PID/stat: clock ticks since
+ * boot), read when it was started or adopted, for the agent to persist. */
+unsigned long long runner_proc_start_time(const runner_proc *p);
+/* Reads that start time for any pid: 0, -ESRCH (no such process), -EIO. */
+int runner_pid_start_time(pid_t pid, unsigned long long *out);
 
 /* Sends sig to the process group. -ESRCH once the process has been reaped. */
 int runner_signal(runner_proc *p, int sig);

@@ -5,6 +5,8 @@
  * Namespace tests fork a child that takes a private mount namespace, pins a
  * fresh net+uts namespace by bind-mounting a helper's ns files onto temp
  * files, and runs the runner there; everything dies with that child.
+ * Adoption tests make orphans with a double fork, as an earlier agent's
+ * containers look to a restarted one.
  */
 #include "unit.h"
 
@@ -15,6 +17,8 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/mount.h>
+#include <sys/pidfd.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -625,4 +629,337 @@ UNIT_TEST(runner_restart_policy)
 	CHECK_INT(runner_should_restart("Never", 1), 0);
 	CHECK_INT(runner_should_restart("never", 1), -EINVAL);
 	CHECK_INT(runner_should_restart("Sometimes", 0), -EINVAL);
+}
+
+/* --- per-process exit callback, bind mounts --- */
+
+static void rt_own_exit(runner_proc *p, int exited, int code, int signo, void *data)
+{
+	struct rt *t = data;
+
+	t->code = 1000 + code; /* tells this callback's call from the runner-wide one */
+	t->last = p;
+	runner_proc_free(p);
+	ev_stop(t->loop);
+}
+
+UNIT_TEST(runner_per_proc_exit_callback)
+{
+	char *argv[] = {"/bin/sh", "-c", sh_argv("exit 4"), NULL};
+	struct rt t;
+	struct runner_spec s = {.argv = argv, .envp = rt_env, .on_exit = rt_own_exit};
+	runner_proc *p;
+	ev_timer *tm;
+
+	CHECK(rt_init(&t) == 0);
+	s.exit_data = &t;
+	CHECK_INT(runner_start(t.r, &s, &p, NULL, 0), 0);
+	tm = ev_timer_add(t.loop, 10000, rt_timeout, &t);
+	ev_run(t.loop);
+	ev_timer_del(t.loop, tm);
+	rt_fini(&t);
+	CHECK_INT(t.nexits, 0); /* the runner-wide callback was not called */
+	CHECK_INT(t.code, 1004);
+	CHECK(t.last == p);
+}
+
+static int rt_write_file(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = write(fd, text, strlen(text));
+	close(fd);
+	return n == (ssize_t)strlen(text) ? 0 : -1;
+}
+
+UNIT_TEST(runner_binds)
+{
+	char src[128], dst[128], log[128], cmd[300], err[RUNNER_ERR_LEN];
+	char *argv[] = {"/bin/sh", "-c", cmd, NULL};
+	struct podfs_bind b[2];
+	struct runner_spec s = {.argv = argv, .envp = rt_env, .log_path = log, .binds = b};
+	struct rt t;
+	runner_proc *p;
+	int rc, ok;
+
+	rt_tmpname(src, sizeof(src), "bind-src");
+	rt_tmpname(dst, sizeof(dst), "bind-dst");
+	rt_tmpname(log, sizeof(log), "log8");
+	CHECK(rt_write_file(src, "pod-hostname\n") == 0);
+	CHECK(rt_write_file(dst, "node-hostname\n") == 0);
+	snprintf(cmd, sizeof(cmd), "cat %s", dst);
+	b[0] = (struct podfs_bind){src, dst};
+	s.nbinds = 1;
+	CHECK(rt_init(&t) == 0);
+	rc = runner_start(t.r, &s, &p, err, sizeof(err));
+	ok = rc == 0 && rt_wait(&t, 1, 10000);
+	if (rc == -EPERM) {
+		rt_fini(&t);
+		printf("    skip: no mount namespaces here (%s)\n", err);
+		return;
+	}
+	CHECK_INT(rc, 0);
+	CHECK(ok);
+	CHECK_INT(t.code, 0);
+	CHECK_STR(rt_slurp(log), "pod-hostname\n");
+	/* The mount stayed in the child's namespace. */
+	CHECK_STR(rt_slurp(dst), "node-hostname\n");
+
+	/* A missing mount point is a start error naming it. */
+	b[1] = (struct podfs_bind){src, "/nonexistent-dir/hosts"};
+	s.nbinds = 2;
+	rc = runner_start(t.r, &s, &p, err, sizeof(err));
+	CHECK_INT(rc, -ENOENT);
+	CHECK_STR(err, "mount \"/nonexistent-dir/hosts\": No such file or directory");
+	s.binds = NULL;
+	CHECK_INT(runner_start(t.r, &s, &p, err, sizeof(err)), -EINVAL);
+	CHECK_INT(t.nexits, 1);
+	rt_fini(&t);
+	CHECK(waitpid(-1, NULL, WNOHANG) < 0 && errno == ECHILD);
+	unlink(src);
+	unlink(dst);
+	unlink(log);
+}
+
+/* --- start times, adoption, detaching --- */
+
+/* Starts argv as an orphan in a session of its own (a double fork), as an
+ * earlier agent's container looks to a new one. Its pid, or -1. */
+static pid_t rt_orphan(char *const argv[])
+{
+	int pfd[2];
+	pid_t c, g = -1;
+
+	if (pipe(pfd) < 0)
+		return -1;
+	c = fork();
+	if (c == 0) {
+		sigset_t none;
+		pid_t gc;
+
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		gc = fork();
+		if (gc == 0) {
+			close(pfd[0]);
+			close(pfd[1]);
+			setsid();
+			execv(argv[0], argv);
+			_exit(127);
+		}
+		if (write(pfd[1], &gc, sizeof(gc)) != (ssize_t)sizeof(gc))
+			_exit(1);
+		_exit(0);
+	}
+	close(pfd[1]);
+	if (c > 0) {
+		if (read(pfd[0], &g, sizeof(g)) != (ssize_t)sizeof(g))
+			g = -1;
+		while (waitpid(c, NULL, 0) < 0 && errno == EINTR)
+			;
+	}
+	close(pfd[0]);
+	return g;
+}
+
+/* 1 once pid is gone or a zombie (whoever reaps orphans here may be slow). */
+static int rt_gone(pid_t pid, int wait_ms)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	for (int i = 0; i <= wait_ms / 20; i++) {
+		char *st = rt_slurp(path), *rp = st ? strrchr(st, ')') : NULL;
+
+		if (!rp || rp[1] == 0 || rp[2] == 'Z' || rp[2] == 'X')
+			return 1;
+		usleep(20000);
+	}
+	return 0;
+}
+
+/* Valgrind 3.19 does not know pidfd_open: adoption tests skip under it. */
+static int rt_no_pidfd(void)
+{
+	int fd = pidfd_open(getpid(), 0);
+
+	if (fd >= 0)
+		close(fd);
+	if (fd < 0 && errno == ENOSYS) {
+		printf("    skip: no pidfd_open here\n");
+		return 1;
+	}
+	return 0;
+}
+
+UNIT_TEST(runner_pid_start_time_parse)
+{
+	unsigned long long a = 0, b = 0, self = 0;
+	int pfd[2];
+	pid_t c;
+	char x;
+
+	CHECK_INT(runner_pid_start_time(getpid(), &self), 0);
+	CHECK(self > 0);
+	CHECK_INT(runner_pid_start_time(0, &a), -ESRCH);
+	CHECK_INT(runner_pid_start_time(4194304 + 1, &a), -ESRCH);
+	/* A comm with spaces and parentheses does not shift the fields. */
+	CHECK(pipe(pfd) == 0);
+	c = fork();
+	CHECK(c >= 0);
+	if (c == 0) {
+		if (read(pfd[0], &x, 1) == 1)
+			prctl(PR_SET_NAME, "a) 1 2 (b) c", 0, 0, 0);
+		if (write(pfd[1], "y", 1) < 0)
+			_exit(1);
+		pause();
+		_exit(0);
+	}
+	CHECK_INT(runner_pid_start_time(c, &a), 0);
+	CHECK_INT(write(pfd[1], "x", 1), 1);
+	usleep(50000);
+	CHECK_INT(read(pfd[0], &x, 1), 1);
+	CHECK_INT(runner_pid_start_time(c, &b), 0);
+	kill(c, SIGKILL);
+	waitpid(c, NULL, 0);
+	close(pfd[0]);
+	close(pfd[1]);
+	CHECK(a >= self);
+	CHECK_INT(a, b);
+}
+
+UNIT_TEST(runner_adopt_exit_unknown)
+{
+	char *argv[] = {"/bin/sleep", "100", NULL};
+	unsigned long long st = 0;
+	struct rt t;
+	runner_proc *p = NULL, *q;
+	pid_t g;
+	int ok;
+
+	if (rt_no_pidfd())
+		return;
+
+	CHECK(rt_init(&t) == 0);
+	g = rt_orphan(argv);
+	CHECK(g > 0);
+	CHECK_INT(runner_pid_start_time(g, &st), 0);
+	CHECK_INT(runner_adopt(t.r, g, st + 1, NULL, &p), -ESRCH); /* another process's pid */
+	CHECK(p == NULL);
+	CHECK_INT(runner_adopt(t.r, g, st, &t, &p), 0);
+	CHECK(p != NULL);
+	CHECK_INT(runner_adopt(t.r, g, st, &t, &q), -EEXIST);
+	CHECK_INT(runner_proc_pid(p), g);
+	CHECK(runner_proc_data(p) == &t);
+	CHECK(runner_proc_start_time(p) == st);
+	CHECK(!runner_proc_done(p));
+	kill(g, SIGKILL); /* dies of something outside the agent */
+	ok = rt_wait(&t, 1, 10000);
+	CHECK(ok);
+	CHECK(t.last == p);
+	CHECK(runner_proc_done(p));
+	CHECK_INT(t.exited, 0);
+	CHECK_INT(t.code, -1);
+	CHECK_INT(t.signo, 0);
+	CHECK_INT(runner_signal(p, SIGTERM), -ESRCH);
+	CHECK_INT(runner_stop(p, 0), 0);
+	runner_proc_free(p);
+	rt_fini(&t);
+	CHECK(rt_gone(g, 2000));
+	CHECK_INT(runner_adopt(NULL, g, st, NULL, &p), -EINVAL);
+}
+
+UNIT_TEST(runner_adopt_stop_kills_group)
+{
+	char pidf[128], script[512], *txt;
+	char *argv[] = {"/bin/sh", "-c", script, NULL};
+	unsigned long long st = 0;
+	struct rt t;
+	runner_proc *p;
+	pid_t g, bg = 0;
+	int ok;
+
+	if (rt_no_pidfd())
+		return;
+
+	rt_tmpname(pidf, sizeof(pidf), "adopt-bg");
+	snprintf(script, sizeof(script), "sleep 100 & echo $! > %s.tmp; mv %s.tmp %s; wait", pidf,
+	         pidf, pidf);
+	CHECK(rt_init(&t) == 0);
+	g = rt_orphan(argv);
+	CHECK(g > 0);
+	for (int i = 0; i < 250 && bg <= 0; i++) {
+		txt = rt_slurp(pidf);
+		bg = txt ? atoi(txt) : 0;
+		if (bg <= 0)
+			usleep(20000);
+	}
+	CHECK(bg > 0);
+	CHECK_INT(runner_pid_start_time(g, &st), 0);
+	CHECK_INT(runner_adopt(t.r, g, st, NULL, &p), 0);
+	CHECK_INT(runner_signal(p, 0), 0);
+	CHECK_INT(runner_stop(p, 0), 0);
+	CHECK(runner_proc_stopping(p));
+	ok = rt_wait(&t, 1, 10000);
+	CHECK(ok);
+	CHECK_INT(t.code, -1);
+	CHECK(rt_gone(bg, 5000));
+
+	/* Freeing an adopted process that still runs kills its group, at once. */
+	g = rt_orphan((char *[]){"/bin/sleep", "100", NULL});
+	CHECK(g > 0);
+	usleep(50000); /* past its setsid */
+	CHECK_INT(runner_pid_start_time(g, &st), 0);
+	CHECK_INT(runner_adopt(t.r, g, st, NULL, &p), 0);
+	runner_proc_free(p);
+	CHECK(rt_gone(g, 5000));
+	rt_fini(&t);
+	CHECK_INT(t.nexits, 1);
+	unlink(pidf);
+}
+
+/* The agent goes, its processes stay; a new runner adopts them. */
+UNIT_TEST(runner_free_detach_then_adopt)
+{
+	char *argv[] = {"sleep", "100", NULL};
+	struct runner_spec s = {.argv = argv, .envp = rt_env};
+	unsigned long long st = 0, st2 = 0;
+	struct rt t;
+	runner_proc *p, *q;
+	pid_t pid, qpid;
+	int ok;
+
+	if (rt_no_pidfd())
+		return;
+
+	CHECK(rt_init(&t) == 0);
+	CHECK_INT(runner_start(t.r, &s, &p, NULL, 0), 0);
+	CHECK_INT(runner_start(t.r, &s, &q, NULL, 0), 0);
+	CHECK_INT(runner_stop(q, 1), 0); /* its pending SIGKILL is dropped too */
+	qpid = runner_proc_pid(q);
+	pid = runner_proc_pid(p);
+	st = runner_proc_start_time(p);
+	CHECK(st > 0);
+	CHECK_INT(runner_pid_start_time(pid, &st2), 0);
+	CHECK(st == st2);
+	runner_free_detach(t.r);
+	t.r = NULL;
+	usleep(50000);
+	CHECK(!rt_gone(pid, 0));
+	/* Still our child here, so the new runner even learns its status. */
+	t.r = runner_new(t.loop, rt_on_exit, &t);
+	CHECK(t.r != NULL);
+	CHECK_INT(runner_adopt(t.r, pid, st, NULL, &p), 0);
+	CHECK_INT(runner_stop(p, 0), 0);
+	ok = rt_wait(&t, 1, 10000);
+	CHECK(ok);
+	CHECK_INT(t.signo, SIGKILL);
+	CHECK_INT(t.code, 128 + SIGKILL);
+	rt_fini(&t);
+	kill(qpid, SIGKILL);
+	CHECK(waitpid(qpid, NULL, 0) == qpid);
+	CHECK(waitpid(-1, NULL, WNOHANG) < 0 && errno == ECHILD);
 }
