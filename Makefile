@@ -118,7 +118,7 @@ test: deps
 	$(MAKE) integration
 
 run: deps svcnet
-	./scripts/run-server
+	./scripts/run-demo
 
 bench: svcnet
 	./bench/api/run

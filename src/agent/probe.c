@@ -248,6 +248,7 @@ static void probe_http_start(probe *p)
 	    .method = "GET",
 	    .path = p->path,
 	    .extra_headers = p->headers,
+	    .own_headers = 1,
 	    .timeout_ms =
 	        p->tm.timeout_ms + 1000, /* a backstop: the probe's deadline comes first */
 	    .max_body = PROBE_MAX_BODY,

@@ -197,11 +197,6 @@ static int probe_token(const char *s)
  */
 static int probe_header_put(buf *b, const char *name, const char *value)
 {
-	static const char *const owned[] = {"Host", "User-Agent", "Accept"};
-
-	for (size_t i = 0; i < sizeof(owned) / sizeof(owned[0]); i++)
-		if (strcasecmp(name, owned[i]) == 0)
-			return 0;
 	return buf_printf(b, "%s: %s\r\n", name, value);
 }
 

@@ -255,11 +255,22 @@ static int req_build(httpc_req *r)
 	int need_len = o->body || !strcmp(o->method, "POST") || !strcmp(o->method, "PUT") ||
 	               !strcmp(o->method, "PATCH");
 
-	if (buf_printf(b,
-	               "%s %s%s HTTP/1.1\r\nHost: %s\r\nUser-Agent: svcnet/0.1\r\n"
-	               "Accept: application/json\r\n",
-	               o->method, c->base, o->path, c->hostport) < 0 ||
-	    (c->auth && buf_puts(b, c->auth) < 0) ||
+	if (o->own_headers) {
+		/* The caller speaks for itself (kubelet-style probes): only a Host
+		 * of ours, and only when it sent none. */
+		int has_host = o->extra_headers && (!strncasecmp(o->extra_headers, "Host:", 5) ||
+		                                    strcasestr(o->extra_headers, "\r\nHost:"));
+
+		if (buf_printf(b, "%s %s%s HTTP/1.1\r\n", o->method, c->base, o->path) < 0 ||
+		    (!has_host && buf_printf(b, "Host: %s\r\n", c->hostport) < 0))
+			return -ENOMEM;
+	} else if (buf_printf(b,
+	                      "%s %s%s HTTP/1.1\r\nHost: %s\r\nUser-Agent: svcnet/0.1\r\n"
+	                      "Accept: application/json\r\n",
+	                      o->method, c->base, o->path, c->hostport) < 0) {
+		return -ENOMEM;
+	}
+	if ((c->auth && buf_puts(b, c->auth) < 0) ||
 	    (o->extra_headers && buf_puts(b, o->extra_headers) < 0))
 		return -ENOMEM;
 	if (o->body && buf_printf(b, "Content-Type: %s\r\n",

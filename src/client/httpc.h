@@ -59,6 +59,8 @@ struct httpc_req_opts {
 	const char *body;         /* NULL for none */
 	size_t body_len;
 	const char *extra_headers; /* "Name: value\r\n"..., or NULL */
+	int own_headers;           /* no User-Agent/Accept of ours; Host only if
+	                              extra_headers has none */
 	int timeout_ms;            /* deadline for the whole exchange; 0 = 30 s */
 	size_t max_body;           /* 0 = 64 MiB (stream mode: undrained bytes) */
 	int stream;

@@ -4,5 +4,9 @@
 
 int cmd_server(int argc, char **argv);
 int cmd_netexec(int argc, char **argv);
+int cmd_agent(int argc, char **argv);
+int cmd_up(int argc, char **argv);
+int cmd_down(int argc, char **argv);
+int cmd_exec(int argc, char **argv);
 
 #endif

@@ -1,0 +1,32 @@
+/*
+ * agent.h - `svcnet agent`: the node agent, a small kubelet.
+ *
+ * It registers its Node and keeps it Ready with heartbeats, gets the node's
+ * pod CIDR from the server, builds the node's bridge and routes to the other
+ * nodes' pod CIDRs (host-gw), and runs the Pods bound to the node: network
+ * (podnet), files (podfs), processes (runner), probes, status. Everything the
+ * agent needs to find running Pods again after a restart is in its state
+ * directory, so a restarted agent adopts its Pods instead of disturbing them.
+ *
+ * It runs in the calling process's network namespace, which is the node's.
+ */
+#ifndef SVCNET_AGENT_H
+#define SVCNET_AGENT_H
+
+struct agent_config {
+	const char *kubeconfig;
+	const char *node_name;
+	const char *node_ip;   /* NULL: the first global IPv4 address of the namespace */
+	const char *state_dir; /* default /var/lib/svcnet/agent */
+	const char *cluster_dns;
+	const char *cluster_domain;
+	const char *cluster_cidr;
+	const char *proxy_mode; /* "none" only, until the proxy modes are built */
+	int heartbeat_s;        /* node status update frequency (10) */
+	const char *svcnet_dir; /* directory of the svcnet binary, put on Pods' PATH */
+};
+
+/* Runs until SIGTERM/SIGINT. Returns the process exit status. */
+int agent_run(const struct agent_config *cfg);
+
+#endif
