@@ -105,7 +105,7 @@ asan-integration: asan
 
 # The unit tier under valgrind: no leaks, no invalid accesses.
 valgrind: $(BUILD)/unit
-	valgrind -q --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=3 \
+	valgrind -q --suppressions=tests/unit/valgrind.supp --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=3 \
 		$(BUILD)/unit
 
 test: deps

@@ -157,6 +157,7 @@ static void agent_free(agent *a)
 	if (a->tick)
 		ev_timer_del(a->loop, a->tick);
 	ipam_close(a->ipam);
+	free(a->hostport_sig);
 	httpc_free(a->api);
 	if (a->sfd >= 0) {
 		ev_del(a->loop, a->sfd, EV_READ);

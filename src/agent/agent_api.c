@@ -54,9 +54,7 @@ static void agent_api_status_done(httpc_req *r, int err, http_response *resp, vo
 /* status computed by agent_pod.c into p->status_dirty's pending object */
 void agent_api_status(agent_pod *p)
 {
-	json_t *st, *patch, *body;
-	const char *k;
-	json_t *v;
+	json_t *st, *body;
 	char path[512];
 
 	if (p->status_req || p->gone || !p->obj || p->quiet)
@@ -69,13 +67,10 @@ void agent_api_status(agent_pod *p)
 		p->status_dirty = 0;
 		return;
 	}
-	patch = json_deep_copy(st);
-	json_object_foreach(p->sent, k, v)
-	{
-		if (!json_object_get(patch, k))
-			json_object_set_new(patch, k, json_null());
-	}
-	body = json_pack("{s:{s:s}, s:o}", "metadata", "uid", p->uid, "status", patch);
+	/* against what the server holds, so fields that went away are nulled */
+	body = podstatus_patch(json_object_get(p->obj, "status"), st);
+	if (body)
+		json_object_set_new(body, "metadata", json_pack("{s:s}", "uid", p->uid));
 	snprintf(path, sizeof(path), "/api/v1/namespaces/%s/pods/%s/status", p->ns, p->name);
 	p->status_dirty = 0;
 	if (!body || agent_api_send(p->a, "PATCH", path, "application/merge-patch+json", body,

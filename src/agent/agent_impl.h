@@ -118,6 +118,7 @@ struct agent {
 	/* host-gw routes: node name -> "cidr via ip" installed */
 	dict *routes;
 	int pods_synced;
+	char *hostport_sig; /* the Pods whose host ports the nft tables forward */
 	int stopping;
 	ev_timer *sync_timer; /* batched agent_pod_sync calls */
 	ev_timer *tick;

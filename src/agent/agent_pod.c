@@ -278,7 +278,12 @@ static int agent_pod_sync(agent_pod *p)
 		rc = agent_pod_admit(p);
 		if (rc > 0) {
 			p->state = AGENT_POD_REJECTED;
-			agent_api_event(a, p->obj, "Warning", p->reason, "%s", p->message);
+			/* the Event says it without the status's prefix */
+			const char *m = p->message;
+
+			if (!strncmp(m, HOSTPORT_REJECT_PREFIX, strlen(HOSTPORT_REJECT_PREFIX)))
+				m += strlen(HOSTPORT_REJECT_PREFIX);
+			agent_api_event(a, p->obj, "Warning", p->reason, "%s", m);
 		} else {
 			p->state = AGENT_POD_RUNNING;
 			p->start_time = time(NULL);
@@ -336,11 +341,76 @@ json_t *agent_pod_status(agent_pod *p)
 	in.now = time(NULL);
 	in.sandbox_ready = p->sandbox;
 	if (p->state == AGENT_POD_REJECTED) {
+		in.rejected = 1;
 		in.phase = "Failed";
 		in.reason = p->reason;
 		in.message = p->message;
 	}
 	return podstatus_build(&in);
+}
+
+static int agent_pod_has_hostport(const json_t *pod)
+{
+	json_t *cs = json_object_get(json_object_get(pod, "spec"), "containers"), *c, *pt;
+	size_t i, j;
+
+	json_array_foreach(cs, i, c)
+	{
+		json_array_foreach(json_object_get(c, "ports"), j, pt)
+		{
+			if (json_integer_value(json_object_get(pt, "hostPort")) > 0)
+				return 1;
+		}
+	}
+	return 0;
+}
+
+/* hostPort forwarding follows the set of running Pods with host ports: the
+ * nft tables are rewritten only when that set (uid and IP) changed. */
+static void agent_hostports(agent *a)
+{
+	size_t n = 0, cap = dict_size(a->pods_by_uid) + 1;
+	struct hostport_pod *hp = calloc(cap, sizeof(*hp));
+	char *sig = NULL, err[256];
+	size_t siglen = 0;
+	FILE *f = NULL;
+	dict_iter it;
+	const char *k;
+	void *v;
+	int rc;
+
+	if (!hp || !(f = open_memstream(&sig, &siglen)))
+		goto out;
+	dict_iter_init(&it, a->pods_by_uid);
+	while (dict_next(&it, &k, &v) && n < cap) {
+		agent_pod *p = v;
+
+		if (!p->obj || !p->sandbox || p->state != AGENT_POD_RUNNING ||
+		    !agent_pod_has_hostport(p->obj))
+			continue;
+		hp[n].pod = p->obj;
+		hp[n].pod_ips[0] = p->ip_str[0];
+		hp[n].npod_ips = 1;
+		n++;
+		fprintf(f, "%s=%s;", p->uid, p->ip_str[0]);
+	}
+	fclose(f);
+	f = NULL;
+	if (a->hostport_sig && !strcmp(a->hostport_sig, sig)) /* NULL: never synced */
+		goto out;
+	if ((rc = hostport_sync(hp, n, PODNET_BRIDGE, err, sizeof(err))) < 0) {
+		log_error("agent", "hostPort rules: %s", err);
+		goto out; /* tried again after the next change */
+	}
+	log_info("agent", "hostPort rules for %zu pod(s)", n);
+	free(a->hostport_sig);
+	a->hostport_sig = sig;
+	sig = NULL;
+out:
+	if (f)
+		fclose(f);
+	free(sig);
+	free(hp);
 }
 
 static long long agent_sync_queued(ev_loop *l, ev_timer *t, void *data)
@@ -372,6 +442,7 @@ static long long agent_sync_queued(ev_loop *l, ev_timer *t, void *data)
 			agent_pod_sync(p);
 	}
 	free(uids);
+	agent_hostports(a);
 	return EV_TIMER_STOP;
 }
 

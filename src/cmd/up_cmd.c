@@ -27,6 +27,7 @@ static void up_usage(FILE *f)
 	        "flags:\n"
 	        "  --nodes N            nodes, 0-%d (default 2; 0: server and fabric only)\n"
 	        "  --proxy-mode MODE    the agents' service proxy (default none)\n"
+	        "  --node-cidr-mask-size N  prefix of each node's pod CIDR, 17-29 (default 24)\n"
 	        "  --data-dir DIR       state, kubeconfig and logs (default %s)\n"
 	        "  --detach             exit once Ready; stop it later with `svcnet down`\n"
 	        "  --timeout SECONDS    for the server and the nodes to be Ready (default 60)\n"
@@ -58,6 +59,7 @@ int cmd_up(int argc, char **argv)
 	    {"data-dir", required_argument, NULL, 'd'},
 	    {"detach", no_argument, NULL, 'D'},
 	    {"timeout", required_argument, NULL, 't'},
+	    {"node-cidr-mask-size", required_argument, NULL, 'c'},
 	    {"log-level", required_argument, NULL, 'v'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
@@ -89,6 +91,10 @@ int cmd_up(int argc, char **argv)
 			break;
 		case 't':
 			if (up_int("--timeout", optarg, 1, 3600, &o.timeout_s) < 0)
+				return 2;
+			break;
+		case 'c':
+			if (up_int("--node-cidr-mask-size", optarg, 17, 29, &o.node_cidr_mask) < 0)
 				return 2;
 			break;
 		case 'v':

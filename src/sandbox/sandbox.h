@@ -31,6 +31,7 @@ struct sandbox_up_opts {
 	const char *proxy_mode; /* passed to every agent */
 	int detach;             /* exit once Ready instead of supervising */
 	int timeout_s;          /* for the server and the nodes to be Ready; 0 = 60 */
+	int node_cidr_mask;     /* size of each node's pod CIDR; 0 = the server's (24) */
 };
 
 /* Builds the sandbox, waits until every node is Ready, then supervises it

@@ -28,6 +28,7 @@ struct sandbox_upctx {
 	char kubeconfig[PATH_MAX];
 	const char *dir;
 	int timeout_ms;
+	int node_cidr_mask;
 	sigset_t sigs;
 	int interrupted;
 	sandbox_api *api;
@@ -103,7 +104,7 @@ static int sandbox_reap_ours(struct sandbox_upctx *u, int loud)
 
 static int sandbox_spawn_server(struct sandbox_upctx *u)
 {
-	char sdir[PATH_MAX], log[PATH_MAX];
+	char sdir[PATH_MAX], log[PATH_MAX], mask[16];
 	char *argv[] = {u->exe,
 	                "server",
 	                "--data-dir",
@@ -114,9 +115,16 @@ static int sandbox_spawn_server(struct sandbox_upctx *u)
 	                SANDBOX_CLUSTER_CIDR,
 	                "--node-monitor-grace-period",
 	                SANDBOX_NODE_GRACE_S,
+	                NULL,
+	                NULL,
 	                NULL};
 	int rc;
 
+	if (u->node_cidr_mask) {
+		snprintf(mask, sizeof(mask), "%d", u->node_cidr_mask);
+		argv[10] = "--node-cidr-mask-size";
+		argv[11] = mask;
+	}
 	sandbox_path(sdir, sizeof(sdir), "%s/server", u->dir);
 	sandbox_log_path(u, 0, log);
 	log_info("sandbox", "starting the API server on %s (log %s)", SANDBOX_LISTEN, log);
@@ -427,6 +435,7 @@ int sandbox_up(const struct sandbox_up_opts *o)
 	u->st.nodes = o->nodes;
 	u->st.detached = o->detach;
 	u->timeout_ms = (o->timeout_s > 0 ? o->timeout_s : 60) * 1000;
+	u->node_cidr_mask = o->node_cidr_mask;
 	if ((rc = sandbox_self_exe(u->exe)) < 0 ||
 	    (rc = sandbox_path(u->kubeconfig, sizeof(u->kubeconfig), "%s/kubeconfig", dir)) < 0) {
 		fprintf(stderr, "svcnet up: %s\n", strerror(-rc));

@@ -1,6 +1,7 @@
 """A sandbox cluster for tests: `svcnet up --detach` in a private data dir,
 kubectl against it, `svcnet exec` into its Pods, and `svcnet down` at the end
 (also when the test failed halfway)."""
+import glob
 import json
 import os
 import signal
@@ -9,6 +10,15 @@ import tempfile
 import time
 
 from svcnet_util import BIN, wait_for
+
+
+def _alive(pid):
+    """True while pid runs (a zombie counts as ended)."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False
 
 
 class Sandbox:
@@ -34,9 +44,64 @@ class Sandbox:
         return self
 
     def down(self):
+        reports = self._stop_and_scan() if os.environ.get("SVCNET_SANITIZED") else ""
         r = subprocess.run([BIN, "down", "--data-dir", self.dir], capture_output=True,
                            text=True, timeout=120)
+        if reports:
+            raise AssertionError("sanitizer reports in the sandbox's logs:\n" + reports)
         return r
+
+    def _pids(self):
+        """Processes of this sandbox: the server and agents (by command line) and
+        the containers (by the agents' meta.json)."""
+        ours, pods = [], []
+        for d in os.listdir("/proc"):
+            if not d.isdigit():
+                continue
+            try:
+                with open("/proc/%s/cmdline" % d, "rb") as f:
+                    argv = f.read().split(b"\0")
+            except OSError:
+                continue
+            if len(argv) > 1 and argv[1] in (b"server", b"agent") and \
+                    self.dir.encode() in b" ".join(argv):
+                ours.append(int(d))
+        for meta in glob.glob(os.path.join(self.dir, "nodes", "*", "pods", "*", "meta.json")):
+            try:
+                for c in json.load(open(meta)).get("containers", {}).values():
+                    if c.get("pid"):
+                        pods.append(c["pid"])
+            except (OSError, ValueError):
+                pass
+        return ours, pods
+
+    def _stop_and_scan(self):
+        """Under ASan+UBSan: stop every process with SIGTERM (leaks are reported
+        at exit), then read every log of the sandbox for reports."""
+        ours, pods = self._pids()
+        for group in (ours, pods):
+            for pid in group:
+                try:
+                    os.kill(pid, signal.SIGTERM)
+                except OSError:
+                    pass
+            t0 = time.monotonic()
+            while time.monotonic() - t0 < 15 and any(_alive(p) for p in group):
+                time.sleep(0.1)
+        found = []
+        logs = glob.glob(os.path.join(self.dir, "logs", "*.log")) + \
+            glob.glob(os.path.join(self.dir, "nodes", "*", "pods", "*", "*.log"))
+        for path in logs:
+            try:
+                text = open(path, errors="replace").read()
+            except OSError:
+                continue
+            for marker in ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:"):
+                if marker in text:
+                    i = text.index(marker)
+                    found.append("%s:\n%s" % (path, text[max(0, i - 200):i + 3000]))
+                    break
+        return "\n".join(found)
 
     def kubectl(self, *args, check=True, input=None, timeout=60):
         r = subprocess.run(["kubectl", "--kubeconfig", self.kubeconfig] + list(args),
@@ -101,9 +166,7 @@ class Sandbox:
         pid, argv = self.agent_pid(node)
         assert pid, "no agent for %s" % node
         os.kill(pid, sig)
-        wait_for(lambda: not os.path.exists("/proc/%d" % pid) or
-                 open("/proc/%d/stat" % pid).read().split()[2] == "Z",
-                 timeout=10, what="agent exit")
+        wait_for(lambda: not _alive(pid), timeout=10, what="agent exit")
         log = open(os.path.join(self.dir, "logs", "%s.log" % node), "ab")
         subprocess.Popen(["ip", "netns", "exec", "svcnet-%s" % node] + argv,
                          stdout=log, stderr=log, start_new_session=True)
