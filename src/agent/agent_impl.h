@@ -51,6 +51,7 @@ struct agent_ctr {
 	int liveness_kill;        /* stopped because liveness failed: restart by policy */
 	int done;                 /* terminated and not to be restarted */
 	int lost;                 /* recorded as running, gone when the agent came back */
+	int adopted;              /* running since before this agent started */
 	struct podstatus_container st;
 };
 

@@ -144,6 +144,23 @@ static void agent_ctr_probed(probe *pr, int ok, const char *msg, void *data)
 	agent_pod_queue(p);
 }
 
+/* containerStatuses[name=c].<field> of the Pod as the API has it: 1/0. */
+static int agent_ctr_was(const struct agent_ctr *c, const char *field)
+{
+	json_t *cs = json_object_get(json_object_get(c->pod->obj, "status"), "containerStatuses");
+	json_t *e;
+	size_t i;
+
+	json_array_foreach(cs, i, e)
+	{
+		const char *n = json_string_value(json_object_get(e, "name"));
+
+		if (n && !strcmp(n, c->name))
+			return json_is_true(json_object_get(e, field));
+	}
+	return 0;
+}
+
 static void agent_ctr_probe_start(struct agent_ctr *c, enum probe_kind kind)
 {
 	static const char *const keys[] = {"readinessProbe", "livenessProbe", "startupProbe"};
@@ -167,11 +184,24 @@ static void agent_ctr_probe_start(struct agent_ctr *c, enum probe_kind kind)
 		*slot = NULL;
 		agent_api_event(c->pod->a, c->pod->obj, "Warning", "ProbeError", "%s of %s: %s",
 		                keys[kind], c->name, err);
+		return;
+	}
+	if (c->adopted) {
+		/* what the API last heard from the previous agent run */
+		int was = agent_ctr_was(c, kind == PROBE_STARTUP ? "started" : "ready");
+
+		probe_seed(*slot, kind == PROBE_LIVENESS ? 1 : was);
+		if (kind == PROBE_READINESS)
+			c->ready_ok = was;
+		else if (kind == PROBE_STARTUP)
+			c->started_ok = was;
 	}
 }
 
 static void agent_ctr_probes_start(struct agent_ctr *c)
 {
+	if (c->adopted && !c->started_ok && agent_ctr_was(c, "started"))
+		c->started_ok = 1; /* it got through its startup probe before */
 	if (json_object_get(c->spec, "startupProbe") && !c->started_ok) {
 		agent_ctr_probe_start(c, PROBE_STARTUP);
 		return;
@@ -250,6 +280,7 @@ static void agent_ctr_start(struct agent_ctr *c)
 		return;
 	}
 	c->running_since = ev_clock_ms();
+	c->adopted = 0;
 	c->ready_ok = c->started_ok = 0;
 	c->liveness_kill = 0;
 	c->st.state = PODSTATUS_RUNNING;

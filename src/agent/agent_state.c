@@ -99,6 +99,7 @@ static void agent_state_adopt(agent *a, agent_pod *p, json_t *cs)
 		if (pid > 0 && runner_adopt(a->run, (pid_t)pid, (unsigned long long)st, ctr,
 		                            &ctr->proc) == 0) {
 			ctr->st.state = PODSTATUS_RUNNING;
+			ctr->adopted = 1;
 			ctr->running_since = ev_clock_ms();
 			snprintf(ctr->st.container_id, sizeof(ctr->st.container_id), "svcnet://%d",
 			         (int)pid);

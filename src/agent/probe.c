@@ -373,6 +373,13 @@ int probe_result(const probe *p)
 	return p ? p->result : 0;
 }
 
+void probe_seed(probe *p, int ok)
+{
+	/* Before any attempt only: afterwards the attempts speak. */
+	if (p && p->attempts == 0 && !p->busy)
+		p->result = p->told = ok ? 1 : 0;
+}
+
 const char *probe_last_message(const probe *p)
 {
 	return p ? p->msg : "";

@@ -89,6 +89,11 @@ void probe_free(probe *p);
 
 /* The current result: 1 success, 0 failure. Readiness and startup probes
  * start as failure, liveness as success. */
+/* Sets the result a new probe starts from, without a callback (before its
+ * first attempt; later calls do nothing). The agent uses it for containers
+ * it adopted after a restart: a container that the API shows ready stays
+ * ready until a probe says otherwise, instead of flapping to unready. */
+void probe_seed(probe *p, int ok);
 int probe_result(const probe *p);
 /* Why the last attempt ended as it did ("" before the first). */
 const char *probe_last_message(const probe *p);

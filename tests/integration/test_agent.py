@@ -2,6 +2,7 @@
 hostnames, probes, graceful deletion, agent restarts, and bad input."""
 import json
 import os
+import signal
 import time
 
 import pytest
@@ -168,9 +169,15 @@ def test_agent_kill9_restart_keeps_pods(sbx, trio):
     before = {n: sbx.pod(n) for n in ("a1", "a2")}
     ips = {n: pod_ip(p) for n, p in before.items()}
     cids = {n: p["status"]["containerStatuses"][0]["containerID"] for n, p in before.items()}
-    # a TCP connection that lives across the restart
     sbx.restart_agent("node-1")
-    time.sleep(3)
+    # the adopted Pods stay Ready throughout: the new agent starts from what
+    # the API says instead of from "not ready"
+    seen = set()
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < 4:
+        seen.add(sbx.condition("a1", "Ready"))
+        time.sleep(0.2)
+    assert seen == {"True"}, seen
     for n in ("a1", "a2"):
         p = sbx.wait_ready(n, timeout=20)
         assert pod_ip(p) == ips[n]
@@ -294,3 +301,20 @@ def test_pod_cidr_exhausted():
     finally:
         r = s.down()
         assert r.returncode == 0, r.stderr
+
+
+def test_node_not_ready_when_heartbeats_stop(sbx, trio):
+    """The server turns a silent node's Ready to Unknown after its grace period
+    (20 s in the sandbox); the agent's next heartbeat makes it Ready again."""
+    pid, _ = sbx.agent_pid("node-2")
+    os.kill(pid, signal.SIGSTOP)
+    try:
+        def ready():
+            n = sbx.kjson("get", "node", "node-2")
+            return [c for c in n["status"]["conditions"] if c["type"] == "Ready"][0]["status"]
+        wait_until(lambda: ready() == "Unknown", timeout=45, what="node-2 Ready=Unknown")
+    finally:
+        os.kill(pid, signal.SIGCONT)
+    wait_until(lambda: ready() == "True", timeout=20, what="node-2 Ready again")
+    # its Pods were never touched
+    assert sbx.condition("b1", "Ready") == "True" or sbx.wait_ready("b1")
