@@ -85,6 +85,29 @@ static int agent_pick_node_ip(char out[NET_ADDR_STRLEN])
 	return rc;
 }
 
+/* Pods run `svcnet netexec` and friends: <state>/bin/svcnet links to this
+ * very binary (whatever its file is called) and that directory goes first on
+ * the Pods' PATH. */
+static int agent_bin_dir(agent *a)
+{
+	char exe[PATH_MAX], link[AGENT_DIR_MAX + 32], tmp[AGENT_DIR_MAX + 40];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+	if (n <= 0)
+		return -errno;
+	exe[n] = 0;
+	snprintf(a->bin_dir, sizeof(a->bin_dir), "%s/bin", a->cfg.state_dir);
+	if (mkdir(a->bin_dir, 0755) < 0 && errno != EEXIST)
+		return -errno;
+	snprintf(link, sizeof(link), "%s/svcnet", a->bin_dir);
+	snprintf(tmp, sizeof(tmp), "%s/.svcnet.tmp", a->bin_dir);
+	unlink(tmp);
+	if (symlink(exe, tmp) < 0 || rename(tmp, link) < 0)
+		return -errno;
+	a->cfg.svcnet_dir = a->bin_dir;
+	return 0;
+}
+
 static int agent_mkdirs(agent *a)
 {
 	const char *st = a->cfg.state_dir;
@@ -101,7 +124,7 @@ static int agent_mkdirs(agent *a)
 		return -errno;
 	if (mkdir(a->pods_dir, 0700) < 0 && errno != EEXIST)
 		return -errno;
-	return 0;
+	return agent_bin_dir(a);
 }
 
 static int agent_informers(agent *a)

@@ -23,7 +23,7 @@ struct agent_config {
 	const char *cluster_cidr;
 	const char *proxy_mode; /* "none" only, until the proxy modes are built */
 	int heartbeat_s;        /* node status update frequency (10) */
-	const char *svcnet_dir; /* directory of the svcnet binary, put on Pods' PATH */
+	const char *svcnet_dir; /* set by agent_run: <state>/bin, holding a link to this binary */
 };
 
 /* Runs until SIGTERM/SIGINT. Returns the process exit status. */

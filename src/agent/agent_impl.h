@@ -110,7 +110,7 @@ struct agent {
 	net_cidr pod_cidr;
 	char pod_cidr_str[64];
 	ipam *ipam;
-	char pin_dir[AGENT_DIR_MAX + 8], pods_dir[AGENT_DIR_MAX + 8];
+	char pin_dir[AGENT_DIR_MAX + 8], pods_dir[AGENT_DIR_MAX + 8], bin_dir[AGENT_DIR_MAX + 8];
 	/* node registration and heartbeats */
 	int registered;
 	httpc_req *node_req;

@@ -1,7 +1,5 @@
 /* agent_cmd.c - `svcnet agent`: flags -> agent_run(). */
 #include <getopt.h>
-#include <libgen.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,8 +51,6 @@ int cmd_agent(int argc, char **argv)
 	    {NULL, 0, NULL, 0},
 	};
 	struct agent_config cfg = {0};
-	char self[PATH_MAX];
-	ssize_t n;
 	int o, lvl;
 
 	cfg.state_dir = "/var/lib/svcnet/agent";
@@ -121,11 +117,6 @@ int cmd_agent(int argc, char **argv)
 	if (!cfg.kubeconfig || !cfg.node_name) {
 		fprintf(stderr, "svcnet agent: --kubeconfig and --node-name are required\n");
 		return 2;
-	}
-	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (n > 0) {
-		self[n] = 0;
-		cfg.svcnet_dir = dirname(self);
 	}
 	return agent_run(&cfg);
 }
