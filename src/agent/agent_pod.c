@@ -276,6 +276,16 @@ static int agent_pod_sync(agent_pod *p)
 	}
 	if (p->state == AGENT_POD_NEW) {
 		rc = agent_pod_admit(p);
+		if (rc == 0 && json_array_size(json_object_get(json_object_get(p->obj, "spec"),
+		                                               "initContainers"))) {
+			/* Running the main containers without them would break the
+			 * Pod's contract, so say no plainly. */
+			snprintf(p->reason, sizeof(p->reason), "UnsupportedPodSpec");
+			snprintf(p->message, sizeof(p->message),
+			         "Pod was rejected: initContainers are not supported by the svcnet "
+			         "agent yet");
+			rc = 1;
+		}
 		if (rc > 0) {
 			p->state = AGENT_POD_REJECTED;
 			/* the Event says it without the status's prefix */

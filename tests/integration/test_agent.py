@@ -318,3 +318,14 @@ def test_node_not_ready_when_heartbeats_stop(sbx, trio):
     wait_until(lambda: ready() == "True", timeout=20, what="node-2 Ready again")
     # its Pods were never touched
     assert sbx.condition("b1", "Ready") == "True" or sbx.wait_ready("b1")
+
+
+def test_init_containers_rejected_plainly(sbx, trio):
+    pod = netexec_pod("withinit", node="node-1")
+    pod["spec"]["initContainers"] = [{"name": "init", "image": "x", "command": ["true"]}]
+    sbx.apply(pod)
+    p = wait_until(lambda: (lambda x: x if x["status"].get("phase") == "Failed" else None)(
+        sbx.pod("withinit")), timeout=10, what="withinit Failed")
+    assert p["status"]["reason"] == "UnsupportedPodSpec"
+    assert "initContainers are not supported" in p["status"]["message"]
+    sbx.kubectl("delete", "pod", "withinit", "--wait=false")
