@@ -362,8 +362,21 @@ static int host_side(rtnl *h, const char *veth, const char *br, int mtu)
 		return bi;
 	if (rc == 0 && mtu && li.mtu != mtu)
 		rc = rtnl_link_set_mtu(h, veth, mtu);
-	if (rc == 0 && li.master != bi)
+	/* Hairpin mode, so that the Pod reaches itself through a Service or
+	 * hostPort (see rtnl.h); on before the port is up, so no packet finds
+	 * it off. A freshly enslaved port starts with it off; an enslaved one
+	 * (agent restart) is checked, so a working Pod sees no change. */
+	if (rc == 0 && li.master != bi) {
 		rc = rtnl_link_set_master(h, veth, br);
+		if (rc == 0)
+			rc = rtnl_link_set_hairpin(h, veth, 1);
+	} else if (rc == 0) {
+		rc = rtnl_link_get_hairpin(h, veth);
+		if (rc == 0)
+			rc = rtnl_link_set_hairpin(h, veth, 1);
+		else if (rc == 1)
+			rc = 0;
+	}
 	if (rc == 0 && !(li.flags & IFF_UP))
 		rc = rtnl_link_set_up(h, veth, 1);
 	return rc;

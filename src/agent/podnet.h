@@ -7,8 +7,10 @@
  * in the manner of `ip netns`), so they outlive every process in them and an
  * agent restart finds them again. The Pod's eth0 is born inside its namespace
  * (no window where it sits in the node's), the host end is enslaved to the
- * bridge, and the Pod gets its addresses, loopback and a default route via
- * the gateway.
+ * bridge with hairpin mode on (so a Pod reaches itself through a Service or
+ * hostPort: with br_netfilter the DNATed packet is bridged back out of the
+ * port it came in by), and the Pod gets its addresses, loopback and a
+ * default route via the gateway.
  *
  * All calls act on the network namespace of the calling thread ("the node")
  * and return 0 or a negative errno; -EINVAL for arguments refused before
@@ -64,7 +66,8 @@ struct podnet_result {
 int podnet_node_setup(const struct podnet_node *n);
 
 /* Makes the Pod's network: pinned namespaces (hostname p->name), the veth
- * pair, eth0's addresses and default routes, lo up. Converges: for a Pod
+ * pair (host end on the bridge, hairpin on), eth0's addresses and default
+ * routes, lo up. Converges: for a Pod
  * that is already set up (agent restart) it checks each piece and leaves a
  * working one alone, so running Pods keep their connections; a stale piece
  * (an unmounted pin file, a host veth whose peer is not this Pod's eth0) is

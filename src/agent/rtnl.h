@@ -106,6 +106,18 @@ int rtnl_link_set_master(rtnl *h, const char *ifname, const char *master);
 int rtnl_link_set_mtu(rtnl *h, const char *ifname, int mtu);
 int rtnl_link_set_mac(rtnl *h, const char *ifname, const uint8_t mac[6]);
 
+/* Hairpin mode of a bridge port (IFLA_BRPORT_MODE, as `bridge link set dev
+ * X hairpin on` sets it): with it on, the bridge may send a frame back out
+ * of the port it came in by, which a Pod reaching itself through a Service
+ * or hostPort needs when br_netfilter DNATs bridged traffic. The setter is
+ * an AF_BRIDGE RTM_SETLINK with IFLA_PROTINFO; setting the current mode is
+ * success. Both give -ENODEV for no such link and -EOPNOTSUPP (the
+ * kernel's answer) for a link that is no bridge port; the getter returns 1
+ * (on) or 0 (off). A port released from its bridge and enslaved again
+ * starts with hairpin off. */
+int rtnl_link_set_hairpin(rtnl *h, const char *ifname, int on);
+int rtnl_link_get_hairpin(rtnl *h, const char *ifname);
+
 /* ---- addresses ---- */
 
 /* Adds a (IPv4 or IPv6) with prefix 0..32 / 0..128 to ifname (its on-link

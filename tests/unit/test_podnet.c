@@ -16,6 +16,7 @@
 
 #include "agent/podnet.h"
 #include "agent/sysctl.h"
+#include "lib/nftrun.h"
 #include "test_rtnl_helpers.h"
 
 #define UID_A     "0f6c1c5e-8a43-4b0e-9d2c-6a1f0e7b1a01"
@@ -338,6 +339,9 @@ static int body_two_pods(void)
 	T(strcmp(ra.host_veth, rb.host_veth) != 0);
 	T_RC(h, rtnl_link_get(h, ra.host_veth, &va), 0);
 	T(va.master == br.index && (va.flags & IFF_UP));
+	/* Hairpin on both ports, so each Pod reaches itself via a Service. */
+	T_RC(h, rtnl_link_get_hairpin(h, ra.host_veth), 1);
+	T_RC(h, rtnl_link_get_hairpin(h, rb.host_veth), 1);
 	T(pn_exists(ra.netns_path) && pn_exists(ra.uts_path));
 
 	T(pn_check_from_a(&ra, &rb) == 0);
@@ -400,9 +404,13 @@ static int body_idempotent(void)
 	c = accept4(l, NULL, NULL, SOCK_CLOEXEC);
 	T(c >= 0);
 
+	/* Hairpin found off (an agent before it was set) is turned on, with
+	 * the Pod's connection untouched. */
+	T_RC(h, rtnl_link_set_hairpin(h, ra.host_veth, 0), 0);
 	T(podnet_pod_create(&pa, &r2) == 0);
 	T(!strcmp(r2.host_veth, ra.host_veth));
 	T(rtnl_link_index(h, ra.host_veth) == hix && pn_eth0_index(&ra) == eix);
+	T_RC(h, rtnl_link_get_hairpin(h, ra.host_veth), 1);
 	T(write(s, "x", 1) == 1 && pn_wait_readable(c) && read(c, buf, 1) == 1 && buf[0] == 'x');
 	close(s);
 	close(c);
@@ -426,6 +434,7 @@ static int body_idempotent(void)
 		usleep(10000);
 	T(podnet_pod_create(&pa, &r2) == 0);
 	T(pn_eth0_index(&r2) > 0 && rtnl_link_index(h, r2.host_veth) > 0);
+	T_RC(h, rtnl_link_get_hairpin(h, r2.host_veth), 1);
 	T(podnet_pod_delete(&pa) == 0);
 	rtnl_close(h);
 	return 0;
@@ -452,6 +461,138 @@ static int body_foreign_link(void)
 	T(podnet_pod_create(&pa, &r) == -ENODEV);
 	T(podnet_pod_delete(&pa) == 0);
 	T(rtnl_link_index(h, veth) == -ENODEV);
+	rtnl_close(h);
+	return 0;
+}
+
+/* ---- hairpin: a Pod reaching itself through a "Service" ---- */
+
+#define HP_SVC_IP   "198.19.96.1"
+#define HP_SVC_PORT 80
+#define HP_POD_PORT 8080
+#define HP_TABLE    "svcnet-hairpin-test"
+
+/* 1: br_netfilter hands bridged IP traffic to the node's IP hooks (the
+ * kubelet's usual setup, and the default in a new namespace while the
+ * module is loaded); 0: it does not, so Pod traffic to the node is routed. */
+static int pn_brnf;
+
+/* One connection from inside the Pod (nsfd) to the Service, which the node
+ * DNATs to the Pod's own listener l: 0 when it connects, is seen from the
+ * bridge address (masqueraded) and carries data both ways; -ETIMEDOUT when
+ * the SYN never arrives; 1 on anything else. */
+static int pn_hairpin_talk(int nsfd, int l)
+{
+	struct sockaddr_storage ss;
+	struct pollfd pfd;
+	socklen_t len, elen = sizeof(int);
+	char buf[16], peer[NET_ADDR_STRLEN];
+	net_addr a;
+	int s, c, err = 0;
+
+	s = rt_socket_in(nsfd, AF_INET, SOCK_STREAM);
+	T(s >= 0);
+	/* Non-blocking: a dropped SYN is retried for minutes otherwise. The
+	 * first retry comes after 1 s, so 2 s see it too. */
+	T(fcntl(s, F_SETFL, O_NONBLOCK) == 0);
+	pn_sa(HP_SVC_IP, HP_SVC_PORT, &ss, &len);
+	T(connect(s, (struct sockaddr *)&ss, len) == 0 || errno == EINPROGRESS);
+	pfd = (struct pollfd){.fd = s, .events = POLLOUT};
+	if (poll(&pfd, 1, 2000) == 0) {
+		close(s);
+		return -ETIMEDOUT;
+	}
+	T(getsockopt(s, SOL_SOCKET, SO_ERROR, &err, &elen) == 0);
+	if (err) {
+		printf("    connect to the service: %s\n", strerror(err));
+		close(s);
+		return 1;
+	}
+	len = sizeof(ss);
+	T(pn_wait_readable(l));
+	c = accept4(l, (struct sockaddr *)&ss, &len, SOCK_CLOEXEC);
+	T(c >= 0);
+	T(net_addr_from_sockaddr((struct sockaddr *)&ss, &a, NULL) == 0);
+	net_addr_fmt(&a, peer, sizeof(peer));
+	/* Its own address as the source would make the Pod's kernel drop the
+	 * packet (a martian); the masquerade rule makes it the bridge's. */
+	if (strcmp(peer, "198.18.20.1")) {
+		printf("    hairpin peer %s, want 198.18.20.1\n", peer);
+		close(c);
+		close(s);
+		return 1;
+	}
+	T(write(s, "ping", 4) == 4);
+	T(pn_wait_readable(c) && read(c, buf, sizeof(buf)) == 4 && !memcmp(buf, "ping", 4));
+	T(write(c, "pong", 4) == 4);
+	T(pn_wait_readable(s) && read(s, buf, sizeof(buf)) == 4 && !memcmp(buf, "pong", 4));
+	close(c);
+	close(s);
+	return 0;
+}
+
+static int body_hairpin_traffic(void)
+{
+	struct podnet_pod pa = pn_pod(UID_A, "pod-a", "198.18.20.2");
+	struct podnet_result ra;
+	/* What kube-proxy's rules come down to for one Service with one
+	 * endpoint: DNAT in prerouting, and masquerade of a Pod's traffic to
+	 * itself (the address match works bridged, where the hook sees no
+	 * input device, and routed alike). */
+	static const char rules[] =
+	    "table ip " HP_TABLE " {\n"
+	    "\tchain pre {\n"
+	    "\t\ttype nat hook prerouting priority -100; policy accept;\n"
+	    "\t\tip daddr " HP_SVC_IP " tcp dport 80 dnat to 198.18.20.2:8080\n"
+	    "\t}\n"
+	    "\tchain post {\n"
+	    "\t\ttype nat hook postrouting priority 100; policy accept;\n"
+	    "\t\tct status dnat ip saddr 198.18.20.2 ip daddr 198.18.20.2 masquerade\n"
+	    "\t}\n"
+	    "}\n";
+	const char *v = pn_brnf ? "1" : "0";
+	char err[256] = "";
+	int nsfd, l, off;
+	rtnl *h = rtnl_open();
+
+	T(h && pn_node() == 0);
+	/* Per namespace. Without the module there is no such switch, and
+	 * routed is all there is. */
+	if (sysctl_set("net/bridge/bridge-nf-call-iptables", v) < 0 && pn_brnf) {
+		printf("    skip: no br_netfilter here\n");
+		rtnl_close(h);
+		return 0;
+	}
+	T(podnet_pod_create(&pa, &ra) == 0);
+	T_RC(h, rtnl_link_get_hairpin(h, ra.host_veth), 1);
+	if (nftrun_apply(rules, err, sizeof(err)) < 0) {
+		printf("    nft: %s\n", err);
+		return 1;
+	}
+	nsfd = pn_nsfd(ra.netns_path);
+	T(nsfd >= 0);
+	l = pn_listener(ra.netns_path, SOCK_STREAM, "198.18.20.2", HP_POD_PORT);
+	T(l >= 0);
+
+	/* As podnet_pod_create left it: the Pod reaches itself. */
+	T(pn_hairpin_talk(nsfd, l) == 0);
+	/* Hairpin off: bridged, the DNATed SYN would have to leave by the
+	 * port it came in by, and the bridge drops it. Routed, the node sends
+	 * it from the bridge device itself, so hairpin mode plays no part. */
+	T_RC(h, rtnl_link_set_hairpin(h, ra.host_veth, 0), 0);
+	off = pn_hairpin_talk(nsfd, l);
+	if (off != (pn_brnf ? -ETIMEDOUT : 0)) {
+		printf("    hairpin off, br_netfilter %d: talk gave %d\n", pn_brnf, off);
+		return 1;
+	}
+	/* And on again, on the same port: back. */
+	T_RC(h, rtnl_link_set_hairpin(h, ra.host_veth, 1), 0);
+	T(pn_hairpin_talk(nsfd, l) == 0);
+
+	close(l);
+	close(nsfd);
+	T(nftrun_apply("delete table ip " HP_TABLE "\n", err, sizeof(err)) == 0);
+	T(podnet_pod_delete(&pa) == 0);
 	rtnl_close(h);
 	return 0;
 }
@@ -486,6 +627,18 @@ UNIT_TEST(podnet_create_idempotent)
 UNIT_TEST(podnet_foreign_link)
 {
 	PN_RUN(body_foreign_link);
+}
+
+UNIT_TEST(podnet_hairpin_br_netfilter)
+{
+	pn_brnf = 1;
+	PN_RUN(body_hairpin_traffic);
+}
+
+UNIT_TEST(podnet_hairpin_routed)
+{
+	pn_brnf = 0;
+	PN_RUN(body_hairpin_traffic);
 }
 
 UNIT_TEST(podnet_enter_errors)

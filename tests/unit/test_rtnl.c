@@ -351,3 +351,62 @@ UNIT_TEST(rtnl_netns_moves)
 {
 	RUN_IN_NETNS(body_netns_moves);
 }
+
+/* Hairpin mode of a bridge port: set, read back, and the errors for links
+ * that are no port. */
+static int body_hairpin(void)
+{
+	rtnl *h = rtnl_open();
+
+	T(h);
+	T_RC(h, rtnl_bridge_add(h, "br0", 0), 0);
+	T_RC(h, rtnl_veth_add(h, "va", "vb", -1, 0), 0);
+	/* Not (yet) a bridge port, or no link at all. */
+	T_RC(h, rtnl_link_get_hairpin(h, "va"), -EOPNOTSUPP);
+	T(strstr(rtnl_last_error(h), "not a bridge port") != NULL);
+	T_RC(h, rtnl_link_set_hairpin(h, "va", 1), -EOPNOTSUPP);
+	T(strstr(rtnl_last_error(h), "not a bridge port") != NULL);
+	T_RC(h, rtnl_link_set_hairpin(h, "br0", 1), -EOPNOTSUPP);
+	T_RC(h, rtnl_link_get_hairpin(h, "br0"), -EOPNOTSUPP);
+	T_RC(h, rtnl_link_get_hairpin(h, "lo"), -EOPNOTSUPP);
+	T_RC(h, rtnl_link_set_hairpin(h, "nosuch", 1), -ENODEV);
+	T_RC(h, rtnl_link_get_hairpin(h, "nosuch"), -ENODEV);
+	T_RC(h, rtnl_link_set_hairpin(h, "", 1), -EINVAL);
+	T_RC(h, rtnl_link_get_hairpin(h, NULL), -EINVAL);
+
+	T_RC(h, rtnl_link_set_master(h, "va", "br0"), 0);
+	T_RC(h, rtnl_link_get_hairpin(h, "va"), 0);
+	T_RC(h, rtnl_link_set_hairpin(h, "va", 1), 0);
+	T(rtnl_last_error(h)[0] == '\0');
+	T_RC(h, rtnl_link_get_hairpin(h, "va"), 1);
+	T_RC(h, rtnl_link_set_hairpin(h, "va", 1), 0); /* no change: fine */
+	T_RC(h, rtnl_link_get_hairpin(h, "va"), 1);
+	/* Any non-zero is on; the other port and the link stay as they were. */
+	T_RC(h, rtnl_link_set_master(h, "vb", "br0"), 0);
+	T_RC(h, rtnl_link_set_hairpin(h, "vb", 42), 0);
+	T_RC(h, rtnl_link_get_hairpin(h, "vb"), 1);
+	T_RC(h, rtnl_link_set_hairpin(h, "va", 0), 0);
+	T_RC(h, rtnl_link_get_hairpin(h, "va"), 0);
+	T_RC(h, rtnl_link_get_hairpin(h, "vb"), 1);
+	{
+		struct rtnl_link_info li;
+
+		T_RC(h, rtnl_link_get(h, "vb", &li), 0);
+		T(li.master == rtnl_link_index(h, "br0"));
+	}
+	/* Released and enslaved again: a new port, hairpin off. */
+	T_RC(h, rtnl_link_set_master(h, "vb", NULL), 0);
+	T_RC(h, rtnl_link_get_hairpin(h, "vb"), -EOPNOTSUPP);
+	T_RC(h, rtnl_link_set_master(h, "vb", "br0"), 0);
+	T_RC(h, rtnl_link_get_hairpin(h, "vb"), 0);
+
+	T_RC(h, rtnl_link_del(h, "va", 0), 0);
+	T_RC(h, rtnl_link_del(h, "br0", 0), 0);
+	rtnl_close(h);
+	return 0;
+}
+
+UNIT_TEST(rtnl_bridge_port_hairpin)
+{
+	RUN_IN_NETNS(body_hairpin);
+}
