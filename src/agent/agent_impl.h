@@ -136,6 +136,7 @@ void agent_pods_synced(agent *a);
 void agent_pod_queue(agent_pod *p);
 void agent_pod_free(agent_pod *p);
 void agent_pods_cidr_ready(agent *a);
+void agent_pods_resync(agent *a);
 void agent_ctr_exited(runner_proc *proc, int exited, int code, int signo, void *data);
 
 /* agent_podrun.c: containers and probes of one Pod */

@@ -144,6 +144,8 @@ static long long agent_node_heartbeat(ev_loop *l, ev_timer *t, void *data)
 	agent *a = data;
 
 	agent_node_send(a);
+	if (a->pods_synced)
+		agent_pods_resync(a);
 	return (long long)a->cfg.heartbeat_s * 1000;
 }
 

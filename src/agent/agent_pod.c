@@ -510,6 +510,39 @@ void agent_pods_synced(agent *a)
 		agent_pod_queue(v); /* adopted Pods the API no longer has go now */
 }
 
+/* The kubelet's status manager re-checks the API's copy now and then: if
+ * something else changed a Pod's status (a client patching /status, a
+ * restored backup), the agent's view is written again. Called from the
+ * heartbeat. Only the fields the agent writes are compared. */
+void agent_pods_resync(agent *a)
+{
+	dict_iter it;
+	const char *k;
+	void *v;
+
+	dict_iter_init(&it, a->pods_by_uid);
+	while (dict_next(&it, &k, &v)) {
+		agent_pod *p = v;
+		json_t *stored = json_object_get(p->obj, "status"), *val;
+		const char *key;
+
+		if (!p->sent || p->status_req || p->quiet || p->gone)
+			continue;
+		json_object_foreach(p->sent, key, val)
+		{
+			if (!json_equal(val, json_object_get(stored, key))) {
+				log_info("agent", "pod %s/%s: status.%s differs from the agent's; "
+				                  "writing it again",
+				         p->ns, p->name, key);
+				json_decref(p->sent);
+				p->sent = NULL;
+				agent_pod_queue(p);
+				break;
+			}
+		}
+	}
+}
+
 void agent_pods_cidr_ready(agent *a)
 {
 	dict_iter it;

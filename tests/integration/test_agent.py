@@ -329,3 +329,14 @@ def test_init_containers_rejected_plainly(sbx, trio):
     assert p["status"]["reason"] == "UnsupportedPodSpec"
     assert "initContainers are not supported" in p["status"]["message"]
     sbx.kubectl("delete", "pod", "withinit", "--wait=false")
+
+
+def test_status_edited_elsewhere_is_restored(sbx, trio):
+    """Someone patches a Pod's status behind the agent's back: the agent's
+    periodic re-check (with its 10 s heartbeat) writes its view again."""
+    # (a terminal phase would stick: the kubelet never leaves one either)
+    sbx.kubectl("patch", "pod", "a2", "--subresource=status", "--type=merge", "-p",
+                json.dumps({"status": {"podIP": "10.99.99.99", "hostIP": "192.0.2.1"}}))
+    wait_until(lambda: sbx.pod("a2")["status"]["podIP"] == pod_ip(trio["a2"]) and
+               sbx.pod("a2")["status"]["hostIP"] == "198.18.0.11", timeout=25,
+               what="status restored")
