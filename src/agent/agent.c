@@ -48,6 +48,22 @@ static void agent_on_pods_synced(informer *inf, void *data)
 	agent_pods_synced(data);
 }
 
+static void agent_on_svcs_synced(informer *inf, void *data)
+{
+	agent_pods_queue_all(data); /* containers waiting for the Services start now */
+}
+
+/* 1 when the calling process is in the network namespace of pid 1 (the
+ * host's): the agent would put its bridge, routes and NAT rules there. */
+static int agent_in_host_netns(void)
+{
+	struct stat self, init;
+
+	if (stat("/proc/self/ns/net", &self) < 0 || stat("/proc/1/ns/net", &init) < 0)
+		return 0;
+	return self.st_ino == init.st_ino && self.st_dev == init.st_dev;
+}
+
 static void agent_on_signal(ev_loop *l, int fd, void *data, int mask)
 {
 	agent *a = data;
@@ -133,7 +149,7 @@ static int agent_informers(agent *a)
 	                                                  agent_on_node_delete, NULL};
 	static const struct informer_callbacks pod_cb = {agent_on_pod_add, agent_on_pod_update,
 	                                                 agent_on_pod_delete, agent_on_pods_synced};
-	static const struct informer_callbacks svc_cb = {NULL, NULL, NULL, NULL};
+	static const struct informer_callbacks svc_cb = {NULL, NULL, NULL, agent_on_svcs_synced};
 	char fsel[320];
 
 	snprintf(fsel, sizeof(fsel), "spec.nodeName=%s", a->cfg.node_name);
@@ -205,6 +221,27 @@ int agent_run(const struct agent_config *cfg)
 		          "(the proxy modes come with the service proxy milestone, see README.md)",
 		          cfg->proxy_mode);
 		return 2;
+	}
+	if (!cfg->allow_host_netns && agent_in_host_netns()) {
+		log_error("agent",
+		          "this is the host's network namespace: the agent would put cni0, routes "
+		          "and NAT rules here. Run it inside a node namespace (svcnet up does), or "
+		          "pass --allow-host-netns on a machine that is really a node");
+		return 2;
+	}
+	{
+		net_cidr cc;
+		net_addr dns;
+
+		if (net_cidr_parse(cfg->cluster_cidr, &cc, 0) < 0 || cc.addr.family != AF_INET) {
+			log_error("agent", "--cluster-cidr %s: not an IPv4 CIDR", cfg->cluster_cidr);
+			return 2;
+		}
+		if (net_addr_parse(cfg->cluster_dns, &dns) < 0) {
+			log_error("agent", "--cluster-dns %s: not an IP address", cfg->cluster_dns);
+			return 2;
+		}
+		a.cluster_cidr = cc;
 	}
 	if (cfg->node_ip) {
 		snprintf(a.node_ip, sizeof(a.node_ip), "%s", cfg->node_ip);

@@ -23,6 +23,7 @@ struct agent_config {
 	const char *cluster_cidr;
 	const char *proxy_mode; /* "none" only, until the proxy modes are built */
 	int heartbeat_s;        /* node status update frequency (10) */
+	int allow_host_netns;   /* run in pid 1's network namespace (a real node) */
 	const char *svcnet_dir; /* set by agent_run: <state>/bin, holding a link to this binary */
 };
 

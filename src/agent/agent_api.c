@@ -51,38 +51,72 @@ static int agent_api_send(agent *a, const char *method, const char *path, const 
 
 static void agent_api_status_done(httpc_req *r, int err, http_response *resp, void *data);
 
-/* status computed by agent_pod.c into p->status_dirty's pending object */
+static void agent_api_backoff(agent_pod *p);
+
+/* Sends the Pod's status if it differs from the last one the server took. */
 void agent_api_status(agent_pod *p)
 {
-	json_t *st, *body;
+	json_t *st, *body, *base;
+	const char *k;
+	json_t *v;
 	char path[512];
 
-	if (p->status_req || p->gone || !p->obj || p->quiet)
+	if (p->status_req || p->api_retry || p->gone || !p->obj)
 		return;
 	st = agent_pod_status(p);
 	if (!st)
 		return;
 	if (p->sent && json_equal(st, p->sent)) {
 		json_decref(st);
-		p->status_dirty = 0;
 		return;
 	}
-	/* against what the server holds, so fields that went away are nulled */
-	body = podstatus_patch(json_object_get(p->obj, "status"), st);
+	/* Fields that went away are nulled: against the server's copy, and
+	 * against what was sent last in case the watch has not caught up. */
+	base = json_deep_copy(json_object_get(p->obj, "status"));
+	if (!base)
+		base = json_object();
+	json_object_foreach(p->sent, k, v)
+	{
+		if (!json_object_get(base, k))
+			json_object_set(base, k, v);
+	}
+	body = podstatus_patch(base, st);
+	json_decref(base);
 	if (body)
 		json_object_set_new(body, "metadata", json_pack("{s:s}", "uid", p->uid));
 	snprintf(path, sizeof(path), "/api/v1/namespaces/%s/pods/%s/status", p->ns, p->name);
-	p->status_dirty = 0;
 	if (!body || agent_api_send(p->a, "PATCH", path, "application/merge-patch+json", body,
 	                            agent_api_status_done, p, &p->status_req) < 0) {
 		p->status_req = NULL;
-		p->status_dirty = 1;
 		json_decref(st);
+		agent_api_backoff(p);
 	} else {
 		json_decref(p->sent);
-		p->sent = st; /* optimistic; reset on failure */
+		p->sent = st; /* optimistic; dropped on failure */
 	}
 	json_decref(body);
+}
+
+static long long agent_api_retry_due(ev_loop *l, ev_timer *t, void *data)
+{
+	agent_pod *p = data;
+
+	p->api_retry = NULL;
+	agent_pod_queue(p);
+	return EV_TIMER_STOP;
+}
+
+/* A failed write waits before the next one: 1 s doubling to 30 s, so an
+ * unreachable server costs a request now and then, not a busy loop. */
+static void agent_api_backoff(agent_pod *p)
+{
+	long long ms = 1000LL << (p->api_failures < 5 ? p->api_failures : 5);
+
+	if (ms > 30000)
+		ms = 30000;
+	p->api_failures++;
+	if (!p->api_retry)
+		p->api_retry = ev_timer_add(p->a->loop, ms, agent_api_retry_due, p);
 }
 
 static void agent_api_status_done(httpc_req *r, int err, http_response *resp, void *data)
@@ -90,19 +124,21 @@ static void agent_api_status_done(httpc_req *r, int err, http_response *resp, vo
 	agent_pod *p = data;
 
 	p->status_req = NULL;
-	if (err < 0 || resp->status >= 300) {
-		if (err < 0)
-			log_warn("agent", "pod %s/%s status: %s", p->ns, p->name, strerror(-err));
-		else if (resp->status != 404)
-			log_warn("agent", "pod %s/%s status: HTTP %d %.200s", p->ns, p->name,
-			         resp->status, resp->body.data ? resp->body.data : "");
-		json_decref(p->sent);
-		p->sent = NULL;
-		/* a 404 means the Pod is going; its delete event follows */
-		if (!(err == 0 && resp->status == 404))
-			p->status_dirty = 1;
+	if (err == 0 && resp->status < 300) {
+		p->api_failures = 0;
+		agent_pod_queue(p);
+		return;
 	}
-	agent_pod_queue(p);
+	if (err < 0)
+		log_warn("agent", "pod %s/%s status: %s", p->ns, p->name, strerror(-err));
+	else if (resp->status != 404 || p->api_failures == 0)
+		log_warn("agent", "pod %s/%s status: HTTP %d %.200s", p->ns, p->name, resp->status,
+		         resp->body.data ? resp->body.data : "");
+	json_decref(p->sent);
+	p->sent = NULL;
+	/* a 404 means the Pod is going (its delete event follows): the
+	 * back-off keeps the agent from asking again meanwhile */
+	agent_api_backoff(p);
 }
 
 static void agent_api_delete_done(httpc_req *r, int err, http_response *resp, void *data)
@@ -111,10 +147,13 @@ static void agent_api_delete_done(httpc_req *r, int err, http_response *resp, vo
 
 	p->status_req = NULL;
 	if (err < 0 || (resp->status >= 300 && resp->status != 404 && resp->status != 409)) {
-		log_warn("agent", "pod %s/%s final delete: %s", p->ns, p->name,
-		         err < 0 ? strerror(-err) : "HTTP error");
-		p->confirmed = 0; /* try again on the next sync */
+		log_warn("agent", "pod %s/%s final delete: %s %d", p->ns, p->name,
+		         err < 0 ? strerror(-err) : "HTTP", err < 0 ? 0 : resp->status);
+		p->confirmed = 0; /* again after the back-off */
+		agent_api_backoff(p);
+		return;
 	}
+	p->api_failures = 0;
 	agent_pod_queue(p);
 }
 
@@ -125,7 +164,7 @@ void agent_api_confirm_delete(agent_pod *p)
 	char path[512];
 	json_t *body;
 
-	if (p->confirmed || p->status_req || p->gone)
+	if (p->confirmed || p->status_req || p->api_retry || p->gone)
 		return;
 	body = json_pack("{s:s, s:s, s:i, s:{s:s}}", "kind", "DeleteOptions", "apiVersion", "v1",
 	                 "gracePeriodSeconds", 0, "preconditions", "uid", p->uid);

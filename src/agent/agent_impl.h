@@ -50,7 +50,11 @@ struct agent_ctr {
 	int backoff_n;            /* restarts since the last long run, for the back-off */
 	int liveness_kill;        /* stopped because liveness failed: restart by policy */
 	int done;                 /* terminated and not to be restarted */
-	int lost;                 /* recorded as running, gone when the agent came back */
+	int lost;                 /* ended while the agent could not decide: see lost_* */
+	int lost_code;
+	char lost_reason[64], lost_msg[256];
+	int started_once;         /* a container was created: the next one is a restart */
+	char **envp;              /* the environment of the running process (exec probes) */
 	int adopted;              /* running since before this agent started */
 	struct podstatus_container st;
 };
@@ -67,6 +71,7 @@ struct agent_pod {
 	agent *a;
 	char uid[PODNET_UID_MAX + 1];
 	char ns[64], name[254];
+	char host[80]; /* hostname (agent_pod_hostname) */
 	json_t *obj; /* latest Pod from the API (own reference); NULL when adopted and not yet seen */
 	enum agent_pod_state state;
 	int gone;       /* the API no longer has it */
@@ -90,9 +95,9 @@ struct agent_pod {
 	/* status writes: one in flight, the newest wins */
 	json_t *sent;       /* last status the server accepted */
 	httpc_req *status_req;
-	int status_dirty;
+	ev_timer *api_retry; /* back-off after a failed write */
+	int api_failures;
 	int sync_queued;
-	int quiet; /* finished in an earlier agent run: no more status writes */
 };
 
 struct agent {
@@ -107,6 +112,7 @@ struct agent {
 	net_addr node_addr;
 	/* pod network of this node */
 	int have_cidr;
+	net_cidr cluster_cidr; /* --cluster-cidr */
 	net_cidr pod_cidr;
 	char pod_cidr_str[64];
 	ipam *ipam;
@@ -119,6 +125,7 @@ struct agent {
 	/* host-gw routes: node name -> "cidr via ip" installed */
 	dict *routes;
 	int pods_synced;
+	int ipam_gc_done;
 	char *hostport_sig; /* the Pods whose host ports the nft tables forward */
 	int stopping;
 	ev_timer *sync_timer; /* batched agent_pod_sync calls */
@@ -135,8 +142,9 @@ void agent_pod_event(agent *a, json_t *pod, int deleted);
 void agent_pods_synced(agent *a);
 void agent_pod_queue(agent_pod *p);
 void agent_pod_free(agent_pod *p);
-void agent_pods_cidr_ready(agent *a);
+void agent_pods_queue_all(agent *a);
 void agent_pods_resync(agent *a);
+void agent_ipam_gc(agent *a);
 void agent_ctr_exited(runner_proc *proc, int exited, int code, int signo, void *data);
 
 /* agent_podrun.c: containers and probes of one Pod */

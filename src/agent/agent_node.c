@@ -223,11 +223,15 @@ static void agent_node_cidr(agent *a, json_t *node)
 	}
 	snprintf(a->pod_cidr_str, sizeof(a->pod_cidr_str), "%s", c);
 	a->pod_cidr = cidr;
-	if (agent_node_masquerade(a) < 0)
+	if (agent_node_masquerade(a) < 0) {
+		ipam_close(a->ipam); /* tried again with the next Node update */
+		a->ipam = NULL;
 		return;
+	}
 	a->have_cidr = 1;
 	log_info("agent", "pod CIDR %s on bridge %s", c, PODNET_BRIDGE);
-	agent_pods_cidr_ready(a);
+	agent_ipam_gc(a);
+	agent_pods_queue_all(a);
 }
 
 static const char *agent_node_internal_ip(json_t *node)
@@ -267,8 +271,21 @@ static void agent_node_routes(agent *a)
 		const char *ip = agent_node_internal_ip(n);
 		char val[128];
 
+		net_cidr dst;
+
 		if (!name || !c || !ip || !strcmp(name, a->cfg.node_name))
 			continue;
+		/* Only a piece of the pod network, and never this node's own: a
+		 * bogus Node must not reroute the node's traffic. */
+		if (net_cidr_parse(c, &dst, 0) < 0 || dst.addr.family != AF_INET ||
+		    dst.prefix < a->cluster_cidr.prefix ||
+		    !net_cidr_contains(&a->cluster_cidr, &dst.addr) ||
+		    (a->have_cidr && net_cidr_overlaps(&dst, &a->pod_cidr))) {
+			log_warn("agent", "node %s: pod CIDR %s is not a piece of %s apart from ours; "
+			                  "no route",
+			         name, c, a->cfg.cluster_cidr);
+			continue;
+		}
 		snprintf(val, sizeof(val), "%s %s", c, ip);
 		dict_set(want, name, strdup(val), NULL);
 	}

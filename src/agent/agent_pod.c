@@ -19,6 +19,7 @@
 
 #include "agent/agent_impl.h"
 #include "agent/hostport.h"
+#include "agent/podenv.h"
 #include "lib/log.h"
 
 /* Back-off of a failed sandbox: 1 s doubling to 30 s, as the kubelet's pod
@@ -39,8 +40,12 @@ agent_pod *agent_pod_new(agent *a, const char *uid, const char *ns, const char *
 {
 	agent_pod *p;
 
-	if (strlen(uid) > PODNET_UID_MAX || strlen(ns) >= sizeof(p->ns) ||
-	    strlen(name) >= sizeof(p->name) || dict_get(a->pods_by_uid, uid))
+	/* The uid names files and directories: nothing but [A-Za-z0-9-]. */
+	if (!*uid || strlen(uid) > PODNET_UID_MAX || strspn(uid, "abcdefghijklmnopqrstuvwxyz"
+	                                                         "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	                                                         "0123456789-") != strlen(uid) ||
+	    strlen(ns) >= sizeof(p->ns) || strlen(name) >= sizeof(p->name) ||
+	    dict_get(a->pods_by_uid, uid))
 		return NULL;
 	if (!(p = calloc(1, sizeof(*p))))
 		return NULL;
@@ -71,17 +76,24 @@ void agent_pod_free(agent_pod *p)
 		httpc_cancel(p->status_req);
 	if (p->sandbox_timer)
 		ev_timer_del(p->a->loop, p->sandbox_timer);
+	if (p->api_retry)
+		ev_timer_del(p->a->loop, p->api_retry);
 	json_decref(p->obj);
 	json_decref(p->sent);
 	free(p);
 }
 
-/* The hostname: spec.hostname, else the name, as the kubelet gives it. */
-static const char *agent_pod_hostname(const agent_pod *p)
+/* The hostname as the kubelet gives it (spec.hostname or the name, cut at
+ * 63 bytes; the FQDN with setHostnameAsFQDN): one answer for the UTS
+ * namespace, /etc/hostname, /etc/hosts and $HOSTNAME. */
+static const char *agent_pod_hostname(agent_pod *p)
 {
-	const char *h = agent_jstr(p->obj, "spec", "hostname");
+	char err[256];
 
-	return h && *h ? h : p->name;
+	if (podenv_hostname(p->obj, p->a->cfg.cluster_domain, p->host, sizeof(p->host), err,
+	                    sizeof(err)) < 0)
+		snprintf(p->host, sizeof(p->host), "%.63s", p->name);
+	return p->host;
 }
 
 static long long agent_sandbox_retry(ev_loop *l, ev_timer *t, void *data)
@@ -242,10 +254,43 @@ static int agent_pod_grace(agent_pod *p)
 	return json_is_integer(g) ? (int)json_integer_value(g) : 30;
 }
 
+/* What of the Pod's spec the agent cannot honour, or NULL. */
+static const char *agent_pod_unsupported(const json_t *pod)
+{
+	json_t *spec = json_object_get(pod, "spec");
+
+	if (json_array_size(json_object_get(spec, "initContainers")))
+		return "initContainers are";
+	if (json_array_size(json_object_get(spec, "ephemeralContainers")))
+		return "ephemeralContainers are";
+	if (json_is_true(json_object_get(spec, "hostNetwork")))
+		return "hostNetwork Pods are";
+	if (json_array_size(json_object_get(spec, "containers")) > AGENT_MAX_CONTAINERS)
+		return "more than 16 containers are";
+	return NULL;
+}
+
+/* 1 when the server holds the status the agent would write now (nothing in
+ * flight, nothing to retry); otherwise starts or waits for that write. */
+static int agent_pod_status_sent(agent_pod *p)
+{
+	json_t *st;
+	int same;
+
+	agent_api_status(p);
+	if (p->status_req || p->api_retry || !p->sent)
+		return 0;
+	st = agent_pod_status(p);
+	same = st && json_equal(st, p->sent);
+	json_decref(st);
+	return same;
+}
+
 /* Returns 1 when p was freed. */
 static int agent_pod_sync(agent_pod *p)
 {
 	agent *a = p->a;
+	const char *why;
 	int rc;
 
 	if (!p->obj && !a->pods_synced)
@@ -253,15 +298,15 @@ static int agent_pod_sync(agent_pod *p)
 	if (!p->obj)
 		p->gone = 1;
 	if (p->gone || agent_jstr(p->obj, "metadata", "deletionTimestamp")) {
-		if (p->state != AGENT_POD_STOPPING) {
-			int grace = agent_pod_grace(p);
+		int grace = agent_pod_grace(p);
 
-			if (p->obj && agent_ctrs_running(p))
-				agent_api_event(a, p->obj, "Normal", "Killing",
-				                "Stopping pod (grace period %d s)", grace);
-			p->state = AGENT_POD_STOPPING;
-			agent_ctrs_stop(p, grace);
-		}
+		if (p->state != AGENT_POD_STOPPING && p->obj && agent_ctrs_running(p))
+			agent_api_event(a, p->obj, "Normal", "Killing", "Stopping pod (grace period %d s)",
+			                grace);
+		p->state = AGENT_POD_STOPPING;
+		/* again on every sync: a second delete with a shorter grace period
+		 * shortens it (runner_stop never lengthens one) */
+		agent_ctrs_stop(p, grace);
 		if (agent_ctrs_running(p)) {
 			agent_api_status(p);
 			return 0;
@@ -270,20 +315,20 @@ static int agent_pod_sync(agent_pod *p)
 			agent_pod_finish_delete(p);
 			return 1;
 		}
-		if (!p->status_req)
+		/* The terminal status goes first, as the kubelet writes it: a Pod
+		 * held by a finalizer shows how it ended. */
+		if (!p->confirmed && agent_pod_status_sent(p))
 			agent_pod_finish_delete(p);
 		return 0;
 	}
 	if (p->state == AGENT_POD_NEW) {
 		rc = agent_pod_admit(p);
-		if (rc == 0 && json_array_size(json_object_get(json_object_get(p->obj, "spec"),
-		                                               "initContainers"))) {
-			/* Running the main containers without them would break the
-			 * Pod's contract, so say no plainly. */
+		if (rc == 0 && (why = agent_pod_unsupported(p->obj))) {
+			/* Running it without that would break the Pod's contract, so
+			 * say no plainly. */
 			snprintf(p->reason, sizeof(p->reason), "UnsupportedPodSpec");
 			snprintf(p->message, sizeof(p->message),
-			         "Pod was rejected: initContainers are not supported by the svcnet "
-			         "agent yet");
+			         "Pod was rejected: %s not supported by the svcnet agent yet", why);
 			rc = 1;
 		}
 		if (rc > 0) {
@@ -299,8 +344,11 @@ static int agent_pod_sync(agent_pod *p)
 			p->start_time = time(NULL);
 		}
 	}
-	if (p->state == AGENT_POD_RUNNING && !p->ctrs_inited)
+	if ((p->state == AGENT_POD_RUNNING || p->state == AGENT_POD_FINISHED) && !p->ctrs_inited)
 		agent_ctrs_init(p);
+	if (!a->have_cidr && p->nips)
+		return 0; /* adopted: its network is checked (and its status said) once
+		             the node's pod CIDR is back */
 	if (p->state == AGENT_POD_RUNNING && !p->sandbox && !p->net_released && a->have_cidr &&
 	    !p->sandbox_timer) {
 		if (agent_sandbox_setup(p) < 0) {
@@ -395,7 +443,9 @@ static void agent_hostports(agent *a)
 	while (dict_next(&it, &k, &v) && n < cap) {
 		agent_pod *p = v;
 
-		if (!p->obj || !p->sandbox || p->state != AGENT_POD_RUNNING ||
+		/* Stopping Pods keep serving through their grace period. */
+		if (!p->obj || !p->sandbox ||
+		    (p->state != AGENT_POD_RUNNING && p->state != AGENT_POD_STOPPING) ||
 		    !agent_pod_has_hostport(p->obj))
 			continue;
 		hp[n].pod = p->obj;
@@ -452,7 +502,8 @@ static long long agent_sync_queued(ev_loop *l, ev_timer *t, void *data)
 			agent_pod_sync(p);
 	}
 	free(uids);
-	agent_hostports(a);
+	if (a->have_cidr)
+		agent_hostports(a);
 	return EV_TIMER_STOP;
 }
 
@@ -498,6 +549,30 @@ void agent_pod_event(agent *a, json_t *obj, int deleted)
 	agent_pod_queue(p);
 }
 
+static void agent_ipam_gc_one(const net_addr *addr, const char *owner, void *arg)
+{
+	agent *a = arg;
+	char s[NET_ADDR_STRLEN];
+
+	if (*owner && dict_get(a->pods_by_uid, owner))
+		return;
+	net_addr_fmt(addr, s, sizeof(s));
+	log_info("agent", "IPAM: %s was held by %s, which is no Pod here: released", s,
+	         *owner ? owner : "(unreadable)");
+	ipam_release_addr(a->ipam, addr);
+}
+
+/* Addresses whose Pods are gone (an agent that died between allocating and
+ * recording, Pods deleted while it was down) go back, once both the Pods
+ * and the IPAM store are known. */
+void agent_ipam_gc(agent *a)
+{
+	if (a->ipam_gc_done || !a->ipam || !a->pods_synced)
+		return;
+	a->ipam_gc_done = 1;
+	ipam_list(a->ipam, agent_ipam_gc_one, a);
+}
+
 void agent_pods_synced(agent *a)
 {
 	dict_iter it;
@@ -505,6 +580,7 @@ void agent_pods_synced(agent *a)
 	void *v;
 
 	a->pods_synced = 1;
+	agent_ipam_gc(a);
 	dict_iter_init(&it, a->pods_by_uid);
 	while (dict_next(&it, &k, &v))
 		agent_pod_queue(v); /* adopted Pods the API no longer has go now */
@@ -526,7 +602,7 @@ void agent_pods_resync(agent *a)
 		json_t *stored = json_object_get(p->obj, "status"), *val;
 		const char *key;
 
-		if (!p->sent || p->status_req || p->quiet || p->gone)
+		if (!p->sent || p->status_req || p->api_retry || p->gone)
 			continue;
 		json_object_foreach(p->sent, key, val)
 		{
@@ -543,7 +619,7 @@ void agent_pods_resync(agent *a)
 	}
 }
 
-void agent_pods_cidr_ready(agent *a)
+void agent_pods_queue_all(agent *a)
 {
 	dict_iter it;
 	const char *k;

@@ -108,6 +108,7 @@ static int agent_ctr_grace(const struct agent_ctr *c)
 }
 
 static void agent_ctr_probe_start(struct agent_ctr *c, enum probe_kind kind);
+static long long agent_ctr_restart_due(ev_loop *l, ev_timer *t, void *data);
 static void agent_ctr_exited_status(struct agent_ctr *c, int code, int signo, const char *reason,
                                     const char *msg, long long now);
 
@@ -179,6 +180,7 @@ static void agent_ctr_probe_start(struct agent_ctr *c, enum probe_kind kind)
 	t.uts_path = c->pod->uts;
 	t.binds = c->pod->binds;
 	t.nbinds = 3;
+	t.envp = c->envp;
 	if (probe_new(c->pod->a->loop, c->pod->a->run, kind, spec, &t, agent_ctr_probed, c, slot,
 	              err, sizeof(err)) < 0) {
 		*slot = NULL;
@@ -247,6 +249,7 @@ static void agent_ctr_start(struct agent_ctr *c)
 	in.npod_ips = p->nips;
 	in.host_ip = p->a->node_ip;
 	in.path_prefix = p->a->cfg.svcnet_dir;
+	in.cluster_domain = p->a->cfg.cluster_domain;
 	rc = podenv_build(&in, &argv, &envp, err, sizeof(err));
 	free(svcs);
 	if (rc < 0) {
@@ -255,8 +258,13 @@ static void agent_ctr_start(struct agent_ctr *c)
 		agent_ctr_set_waiting(c, "CreateContainerConfigError", err);
 		/* the kubelet retries with its pod sync; so do we, in 10 s */
 		c->restart_at = ev_clock_ms() + 10000;
+		c->restart_timer = ev_timer_add(p->a->loop, 10000, agent_ctr_restart_due, c);
 		return;
 	}
+	/* restartCount counts containers made after the first, as the kubelet's */
+	if (c->started_once)
+		c->st.restart_count++;
+	c->started_once = 1;
 	snprintf(log_path, sizeof(log_path), "%s/%s.log", p->dir, c->name);
 	rs.argv = argv;
 	rs.envp = envp;
@@ -269,7 +277,8 @@ static void agent_ctr_start(struct agent_ctr *c)
 	rs.data = c;
 	rc = runner_start(p->a->run, &rs, &c->proc, err, sizeof(err));
 	podenv_free(argv);
-	podenv_free(envp);
+	podenv_free(c->envp);
+	c->envp = envp;
 	if (rc < 0) {
 		long long now = time(NULL);
 
@@ -342,7 +351,6 @@ static void agent_ctr_exited_status(struct agent_ctr *c, int code, int signo, co
 
 		c->st.has_last = 1;
 		c->st.last = term;
-		c->st.restart_count++;
 		c->restart_at = ev_clock_ms() + (uint64_t)delay;
 		if (delay > 0) {
 			snprintf(m, sizeof(m),
@@ -383,6 +391,16 @@ void agent_ctr_exited(runner_proc *proc, int exited, int code, int signo, void *
 	}
 	log_info("agent", "pod %s/%s container %s ended: exit %d%s%s", p->ns, p->name, c->name,
 	         code, signo ? " by signal " : "", signo ? strsignal(signo) : "");
+	if (!p->obj || !c->spec) {
+		/* adopted, and the API has not spoken yet: the restart policy is
+		 * not known, so the next sync with the Pod in hand decides */
+		c->lost = 1;
+		c->lost_code = code;
+		snprintf(c->lost_reason, sizeof(c->lost_reason), "%s", reason);
+		snprintf(c->lost_msg, sizeof(c->lost_msg), "%s", msg);
+		agent_pod_queue(p);
+		return;
+	}
 	agent_ctr_exited_status(c, code, exited ? 0 : signo, reason, msg, time(NULL));
 	agent_state_save(p);
 	agent_pod_queue(p);
@@ -390,6 +408,10 @@ void agent_ctr_exited(runner_proc *proc, int exited, int code, int signo, void *
 
 void agent_ctrs_sync(agent_pod *p)
 {
+	/* Without the Services a container would miss its service variables
+	 * for life; the kubelet waits for them too. */
+	if (!informer_has_synced(p->a->svcs))
+		return;
 	for (int i = 0; i < p->nctrs; i++) {
 		struct agent_ctr *c = &p->ctrs[i];
 
@@ -397,10 +419,11 @@ void agent_ctrs_sync(agent_pod *p)
 			continue;
 		if (c->lost) {
 			c->lost = 0;
-			agent_ctr_exited_status(c, 137, 0, "ContainerStatusUnknown",
-			                        "the container was gone when the agent restarted",
+			agent_ctr_exited_status(c, c->lost_code, 0, c->lost_reason, c->lost_msg,
 			                        time(NULL));
-			continue;
+			agent_state_save(p);
+			if (c->done || c->restart_timer || c->restart_at > ev_clock_ms())
+				continue;
 		}
 		if (c->proc) {
 			/* adopted, or started: make sure the probes run */
@@ -480,6 +503,8 @@ void agent_ctrs_release(agent_pod *p, int detach)
 		if (c->proc && !detach)
 			runner_proc_free(c->proc);
 		c->proc = NULL;
+		podenv_free(c->envp);
+		c->envp = NULL;
 		json_decref(c->spec);
 		c->spec = NULL;
 	}

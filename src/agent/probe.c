@@ -84,6 +84,7 @@ static void probe_end(probe *p, int ok, const char *fmt, ...) __attribute__((for
 
 static void probe_end(probe *p, int ok, const char *fmt, ...)
 {
+	int reached, first;
 	va_list ap;
 
 	probe_cancel(p);
@@ -101,7 +102,16 @@ static void probe_end(probe *p, int ok, const char *fmt, ...)
 	}
 	log_debug("probe", "%s probe attempt: %s %s", probe_kind_name(p->kind),
 	          ok ? "success" : "failure", p->msg);
-	if (p->result != ok && p->run >= (ok ? p->tm.success_threshold : p->tm.failure_threshold)) {
+	reached = p->run >= (ok ? p->tm.success_threshold : p->tm.failure_threshold);
+	/* A first verdict of failure is told also when it matches the starting
+	 * result: a startup probe that gives up must get its container killed,
+	 * and a readiness probe that never passed deserves its Unhealthy event. */
+	first = reached && !p->verdicts && !ok;
+	if (reached)
+		p->verdicts++;
+	if (first && p->result == ok)
+		p->told = -1;
+	if (reached && (p->result != ok || first)) {
 		p->result = ok;
 		snprintf(p->told_msg, sizeof(p->told_msg), "%s", p->msg);
 		/* The kubelet puts these on hold: the container is restarted (and

@@ -49,7 +49,10 @@ struct probe_target {
 };                         /* everything is copied by probe_new */
 
 /*
- * Called only when the result changes, never from inside probe_new() nor
+ * Called when the result changes, and once for the first failure verdict
+ * (failureThreshold reached) even though readiness and startup probes start
+ * as failures: a startup probe that gives up must get its container killed.
+ * Never from inside probe_new() nor
  * from inside another module's callback (always from a timer of the probe's
  * own), so it may call probe_free(p) and start or stop anything else.
  * ok: 1 success, 0 failure. msg: why, in the kubelet's words where it has

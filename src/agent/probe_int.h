@@ -29,6 +29,7 @@ struct probe {
 	int last;     /* outcome of the last attempt, -1 before the first */
 	int run;      /* consecutive attempts with that outcome */
 	int attempts; /* finished */
+	int verdicts; /* times a threshold was reached */
 	int busy;     /* an attempt is in flight */
 	int due;      /* a tick came while busy: start again when it ends */
 	int held;     /* no more attempts (liveness/startup after their verdict) */

@@ -31,7 +31,10 @@ static void agent_usage(FILE *f)
 	        "                           masqueraded (default 10.42.0.0/16)\n"
 	        "  --proxy-mode MODE        service proxy: only \"none\" is built yet (default none)\n"
 	        "  --node-status-update-frequency SECONDS  heartbeat period (default 10)\n"
-	        "  --log-level LEVEL        debug, info, warn, error (default info)\n");
+	        "  --log-level LEVEL        debug, info, warn, error (default info)\n"
+	        "  --allow-host-netns       run in the host's network namespace (a real node);\n"
+	        "                           refused otherwise, so that a mistake cannot put\n"
+	        "                           bridges, routes and NAT rules on the host\n");
 }
 
 int cmd_agent(int argc, char **argv)
@@ -47,6 +50,7 @@ int cmd_agent(int argc, char **argv)
 	    {"proxy-mode", required_argument, NULL, 'p'},
 	    {"node-status-update-frequency", required_argument, NULL, 'f'},
 	    {"log-level", required_argument, NULL, 'v'},
+	    {"allow-host-netns", no_argument, NULL, 'H'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -101,6 +105,9 @@ int cmd_agent(int argc, char **argv)
 				return 2;
 			}
 			log_set_level((enum log_level)lvl);
+			break;
+		case 'H':
+			cfg.allow_host_netns = 1;
 			break;
 		case 'h':
 			agent_usage(stdout);

@@ -623,3 +623,24 @@ UNIT_TEST(probe_spec_errors)
 	probe_free(NULL);
 	pt_fini(&t);
 }
+
+/* A startup probe that reaches its failure threshold is told (the agent then
+ * kills the container), although its result stays "failure" throughout. */
+UNIT_TEST(probe_startup_gives_up)
+{
+	const struct probe_timing tm = {0, 30, 200, 1, 2};
+	char err[256];
+	struct pt t;
+
+	CHECK(pt_init(&t) == 0);
+	/* port 1 on loopback: refused at once */
+	CHECK_INT(pt_probe(&t, PROBE_STARTUP, "{\"tcpSocket\":{\"port\":1}}", NULL, &tm, err,
+	                   sizeof(err)),
+	          0);
+	CHECK(pt_run(&t, 1, 2000));
+	CHECK_INT(t.ok, 0);
+	CHECK(probe_attempts(t.p) >= 2);
+	pt_idle(&t, 150);
+	CHECK_INT(t.changes, 1); /* told once; the probe is on hold afterwards */
+	pt_fini(&t);
+}
