@@ -32,8 +32,14 @@ class Sandbox:
         return os.path.join(self.dir, "kubeconfig")
 
     def up(self, timeout=90):
-        # a sandbox left over by an earlier, killed run would block this one
-        subprocess.run([BIN, "down"], capture_output=True, timeout=60)
+        # a sandbox left over by an earlier, killed test run would block this
+        # one; only test sandboxes are removed, never someone's demo or bench
+        try:
+            left = open("/run/svcnet-sandbox.dir").read().strip()
+        except OSError:
+            left = ""
+        if os.path.basename(left).startswith("svcnet-sbx-"):
+            subprocess.run([BIN, "down", "--data-dir", left], capture_output=True, timeout=60)
         r = subprocess.run([BIN, "up", "--detach", "--nodes", str(self.nodes),
                             "--data-dir", self.dir] + self.extra,
                            capture_output=True, text=True, timeout=timeout)

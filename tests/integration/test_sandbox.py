@@ -206,8 +206,14 @@ class Sandbox:
 
 @pytest.fixture(scope="module", autouse=True)
 def no_sandbox_before():
-    """A sandbox left by an earlier run that was killed would make `up` refuse."""
-    run(BIN, "down", check=False, timeout=120)
+    """A sandbox left by an earlier test run that was killed would make `up`
+    refuse. Only test sandboxes are removed, never someone's demo or bench."""
+    try:
+        left = open("/run/svcnet-sandbox.dir").read().strip()
+    except OSError:
+        left = ""
+    if os.path.basename(left).startswith("svcnet-sbx-"):
+        run(BIN, "down", "--data-dir", left, check=False, timeout=120)
     yield
 
 
