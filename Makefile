@@ -122,6 +122,7 @@ run: deps svcnet
 
 bench: svcnet
 	./bench/api/run
+	./bench/pods/run
 
 format:
 	clang-format -i $$(find src tests bench -name '*.[ch]')

@@ -26,6 +26,8 @@
  * workers retry. */
 #define AGENT_SANDBOX_RETRY_MIN_MS 1000
 #define AGENT_SANDBOX_RETRY_MAX_MS 30000
+/* Longest stretch of Pod syncs in one loop turn. */
+#define AGENT_SYNC_SLICE_MS 20
 
 const char *agent_jstr(const json_t *o, const char *k1, const char *k2)
 {
@@ -478,6 +480,7 @@ static long long agent_sync_queued(ev_loop *l, ev_timer *t, void *data)
 	agent *a = data;
 	size_t n = dict_size(a->pods_by_uid), k = 0;
 	char(*uids)[PODNET_UID_MAX + 1];
+	uint64_t start;
 	dict_iter it;
 	const char *key;
 	void *v;
@@ -494,12 +497,22 @@ static long long agent_sync_queued(ev_loop *l, ev_timer *t, void *data)
 			snprintf(uids[k++], sizeof(uids[0]), "%s", p->uid);
 		}
 	}
-	/* A sync may free its Pod, so look each one up again. */
+	/* A sync may free its Pod, so look each one up again. A burst (100 Pods
+	 * created at once) is worked off in slices of AGENT_SYNC_SLICE_MS: the
+	 * rest is queued again for the next loop turn, so the status writes and
+	 * watch events of Pods already started move meanwhile instead of all
+	 * waiting for the last Pod. */
+	start = ev_clock_ms();
 	for (size_t i = 0; i < k; i++) {
 		agent_pod *p = dict_get(a->pods_by_uid, uids[i]);
 
-		if (p)
-			agent_pod_sync(p);
+		if (!p)
+			continue;
+		if (ev_clock_ms() - start >= AGENT_SYNC_SLICE_MS) {
+			agent_pod_queue(p);
+			continue;
+		}
+		agent_pod_sync(p);
 	}
 	free(uids);
 	if (a->have_cidr)
