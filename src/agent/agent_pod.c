@@ -98,6 +98,14 @@ static const char *agent_pod_hostname(agent_pod *p)
 	return p->host;
 }
 
+static int agent_pod_write_hostname(agent_pod *p)
+{
+	char text[sizeof(p->host) + 2];
+
+	snprintf(text, sizeof(text), "%s\n", agent_pod_hostname(p));
+	return podfs_write_file(p->hostname, text, 0);
+}
+
 static long long agent_sandbox_retry(ev_loop *l, ev_timer *t, void *data)
 {
 	agent_pod *p = data;
@@ -152,7 +160,7 @@ static int agent_sandbox_setup(agent_pod *p)
 	if ((rc = podnet_write_resolv_conf(p->resolv, a->cfg.cluster_dns, p->ns,
 	                                   a->cfg.cluster_domain)) < 0 ||
 	    (rc = podfs_write_hosts(p->hosts, p->ips, p->nips, agent_pod_hostname(p))) < 0 ||
-	    (rc = podfs_write_file(p->hostname, agent_pod_hostname(p))) < 0) {
+	    (rc = agent_pod_write_hostname(p)) < 0) {
 		snprintf(p->sandbox_err, sizeof(p->sandbox_err), "pod files in %.300s: %s", p->dir,
 		         strerror(-rc));
 		return rc;

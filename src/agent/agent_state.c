@@ -94,7 +94,7 @@ int agent_state_save(agent_pod *p)
 	if (!text)
 		return -ENOMEM;
 	snprintf(path, sizeof(path), "%s/meta.json", p->dir);
-	rc = podfs_write_file(path, text);
+	rc = podfs_write_file(path, text, 1);
 	free(text);
 	if (rc < 0)
 		log_warn("agent", "pod %s/%s: saving %s: %s", p->ns, p->name, path, strerror(-rc));

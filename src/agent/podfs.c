@@ -32,7 +32,7 @@ int podfs_enter(const struct podfs_bind *b, int n, int *failed)
 	return 0;
 }
 
-int podfs_write_file(const char *path, const char *text)
+int podfs_write_file(const char *path, const char *text, int durable)
 {
 	char tmp[PATH_MAX];
 	size_t len = strlen(text), off = 0;
@@ -40,7 +40,7 @@ int podfs_write_file(const char *path, const char *text)
 
 	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
 		return -ENAMETOOLONG;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
 	if (fd < 0)
 		return -errno;
 	while (rc == 0 && off < len) {
@@ -51,9 +51,7 @@ int podfs_write_file(const char *path, const char *text)
 		else if (w > 0)
 			off += (size_t)w;
 	}
-	if (rc == 0 && write(fd, "\n", 1) != 1)
-		rc = -EIO;
-	if (rc == 0 && fsync(fd) < 0)
+	if (rc == 0 && durable && fsync(fd) < 0)
 		rc = -errno;
 	if (close(fd) < 0 && rc == 0)
 		rc = -errno;
@@ -100,5 +98,7 @@ int podfs_write_hosts(const char *path, const net_addr *ips, int nips, const cha
 			return -EINVAL;
 		off += (size_t)snprintf(text + off, sizeof(text) - off, "\n%s\t%s", ip, hostname);
 	}
-	return podfs_write_file(path, text);
+	snprintf(text + off, sizeof(text) - off, "\n");
+	/* no fsync: rebuilt from the Pod whenever the agent sets a Pod up */
+	return podfs_write_file(path, text, 0);
 }

@@ -31,8 +31,9 @@ int podfs_enter(const struct podfs_bind *b, int n, int *failed);
  * an errno of the file system. */
 int podfs_write_hosts(const char *path, const net_addr *ips, int nips, const char *hostname);
 
-/* Writes text followed by a newline at path, atomically (temporary file in
- * the same directory, fsync, rename). 0 or a negative errno. */
-int podfs_write_file(const char *path, const char *text);
+/* Writes text at path atomically (a temporary file in the same directory,
+ * renamed over it; never through a symlink). durable: fsync before the
+ * rename, for state that cannot be rebuilt. 0 or a negative errno. */
+int podfs_write_file(const char *path, const char *text, int durable);
 
 #endif

@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "agent/podfs.h"
 #include "agent/sysctl.h"
 #include "lib/log.h"
 
@@ -512,8 +513,8 @@ int podnet_enter(const char *netns_path, const char *uts_path)
 
 int podnet_write_resolv_conf(const char *path, const char *dns_ip, const char *ns, const char *zone)
 {
-	char tmp[PATH_MAX], text[1024];
-	int n, fd, rc = 0;
+	char text[1024];
+	int n;
 
 	if (!zone)
 		zone = "cluster.local";
@@ -525,18 +526,6 @@ int podnet_write_resolv_conf(const char *path, const char *dns_ip, const char *n
 	             zone, zone, zone);
 	if (n < 0 || (size_t)n >= sizeof(text))
 		return -EINVAL;
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= sizeof(tmp))
-		return -ENAMETOOLONG;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-	if (fd < 0)
-		return -errno;
-	if (write_all(fd, text, (size_t)n) < 0)
-		rc = errno ? -errno : -EIO;
-	if (close(fd) < 0 && rc == 0)
-		rc = -errno;
-	if (rc == 0 && rename(tmp, path) < 0)
-		rc = -errno;
-	if (rc < 0)
-		unlink(tmp);
-	return rc;
+	/* no fsync: rebuilt from the Pod whenever the agent sets a Pod up */
+	return podfs_write_file(path, text, 0);
 }

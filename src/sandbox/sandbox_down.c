@@ -71,8 +71,8 @@ int sandbox_record_write(const char *dir)
 {
 	char text[PATH_MAX + 2];
 
-	snprintf(text, sizeof(text), "%s", dir);
-	return podfs_write_file(SANDBOX_RECORD, text);
+	snprintf(text, sizeof(text), "%s\n", dir);
+	return podfs_write_file(SANDBOX_RECORD, text, 1);
 }
 
 /* The data dir the record names, when it is another sandbox's than dir:
