@@ -442,7 +442,7 @@ static int hp_traffic(void)
 	T(sysctl_set("net/ipv4/ip_forward", "1") == 0);
 	T(sysctl_set("net/ipv6/conf/all/forwarding", "1") == 0);
 	/* Bridged hairpin goes back out of the port it came in by. */
-	T(!hp_brnf || system("ip link set dev vetha type bridge_slave hairpin on") == 0);
+	T(!hp_brnf || rtnl_link_set_hairpin(h, "vetha", 1) == 0);
 	T((l = hp_listen(a, AF_INET6, "::", 80)) >= 0);
 
 	/* Before any rule the node itself answers nothing on 8080. */
