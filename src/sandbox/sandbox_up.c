@@ -169,6 +169,15 @@ static int sandbox_wait_server(struct sandbox_upctx *u)
 	return -ETIMEDOUT;
 }
 
+/* `svcnet up --log-level` reaches the agents too (the server keeps info:
+ * its debug lines would drown the agents'). */
+static const char *sandbox_log_level_name(void)
+{
+	static const char *const names[] = {"debug", "info", "warn", "error"};
+
+	return names[log_min_level <= LOG_ERROR ? log_min_level : LOG_INFO];
+}
+
 static int sandbox_spawn_agent(struct sandbox_upctx *u, int i)
 {
 	char name[32], ip[16], netns[64], state[PATH_MAX], log[PATH_MAX];
@@ -188,6 +197,8 @@ static int sandbox_spawn_agent(struct sandbox_upctx *u, int i)
 	                SANDBOX_CLUSTER_DNS,
 	                "--cluster-cidr",
 	                SANDBOX_CLUSTER_CIDR,
+	                "--log-level",
+	                (char *)sandbox_log_level_name(),
 	                NULL};
 	int rc;
 
