@@ -69,6 +69,7 @@ static json_t *agent_node_status(agent *a)
 }
 
 static void agent_node_send(agent *a);
+static void agent_node_routes_load(agent *a);
 
 static void agent_node_done(httpc_req *r, int err, http_response *resp, void *data)
 {
@@ -152,6 +153,7 @@ static long long agent_node_heartbeat(ev_loop *l, ev_timer *t, void *data)
 int agent_node_start(agent *a)
 {
 	a->ready_since = time(NULL);
+	agent_node_routes_load(a);
 	a->heartbeat = ev_timer_add(a->loop, 0, agent_node_heartbeat, a);
 	return a->heartbeat ? 0 : -ENOMEM;
 }
@@ -247,6 +249,49 @@ static const char *agent_node_internal_ip(json_t *node)
 	return NULL;
 }
 
+/* <state>/routes lists the routes this agent installed ("NODE CIDR GW" per
+ * line), so that a restarted agent removes those of nodes deleted while it
+ * was away. */
+static void agent_node_routes_save(agent *a)
+{
+	char path[AGENT_DIR_MAX + 16], *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	dict_iter di;
+	const char *k;
+	void *v;
+
+	if (!f)
+		return;
+	dict_iter_init(&di, a->routes);
+	while (dict_next(&di, &k, &v))
+		fprintf(f, "%s %s\n", k, (const char *)v);
+	fclose(f);
+	snprintf(path, sizeof(path), "%s/routes", a->cfg.state_dir);
+	if (text)
+		podfs_write_file(path, text, 0);
+	free(text);
+}
+
+static void agent_node_routes_load(agent *a)
+{
+	char path[AGENT_DIR_MAX + 16], line[512], name[256], cidr[64], gw[64];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/routes", a->cfg.state_dir);
+	if (!(f = fopen(path, "re")))
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		char val[136];
+
+		if (sscanf(line, "%255s %63s %63s", name, cidr, gw) != 3)
+			continue;
+		snprintf(val, sizeof(val), "%s %s", cidr, gw);
+		dict_set(a->routes, name, strdup(val), NULL);
+	}
+	fclose(f);
+}
+
 /* Installs "cidr via ip" routes for every other node and removes the ones
  * of nodes that went or moved. Routes are keyed by node name in a->routes
  * (value: "CIDR GW"). */
@@ -332,6 +377,7 @@ static void agent_node_routes(agent *a)
 	rtnl_close(h);
 	dict_free(a->routes, free);
 	a->routes = want;
+	agent_node_routes_save(a);
 }
 
 void agent_node_changed(agent *a, json_t *node, int deleted)
@@ -346,7 +392,6 @@ void agent_node_changed(agent *a, json_t *node, int deleted)
 		} else {
 			agent_node_cidr(a, node);
 		}
-		return;
 	}
 	agent_node_routes(a);
 }

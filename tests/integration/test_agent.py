@@ -3,6 +3,7 @@ hostnames, probes, graceful deletion, agent restarts, and bad input."""
 import json
 import os
 import signal
+import subprocess
 import time
 
 import pytest
@@ -307,3 +308,33 @@ def test_status_edited_elsewhere_is_restored(sbx, trio):
     wait_until(lambda: sbx.pod("a2")["status"]["podIP"] == pod_ip(trio["a2"]) and
                sbx.pod("a2")["status"]["hostIP"] == "198.18.0.11", timeout=25,
                what="status restored")
+
+
+def test_host_gw_routes_follow_nodes(sbx, trio):
+    """A Node appears: every agent routes its pod CIDR via its InternalIP. It
+    is deleted while node-1's agent is down: the restarted agent removes the
+    route it had made (it keeps a list in its state dir)."""
+    sbx.apply({"apiVersion": "v1", "kind": "Node", "metadata": {"name": "ghost"}})
+    sbx.kubectl("patch", "node", "ghost", "--subresource=status", "--type=merge", "-p",
+                json.dumps({"status": {"addresses": [{"type": "InternalIP",
+                                                      "address": "198.18.0.99"}]}}))
+    cidr = wait_until(lambda: sbx.kjson("get", "node", "ghost")["spec"].get("podCIDR"),
+                      timeout=10, what="ghost's pod CIDR")
+
+    def routes(ns):
+        return os.popen("ip -n %s route" % ns).read()
+    wait_until(lambda: "%s via 198.18.0.99" % cidr in routes("svcnet-node-1"), timeout=10,
+               what="route on node-1")
+    assert "%s via 198.18.0.99" % cidr in routes("svcnet-node-2")
+    pid, argv = sbx.agent_pid("node-1")
+    os.kill(pid, signal.SIGKILL)
+    sbx.kubectl("delete", "node", "ghost")
+    wait_until(lambda: cidr not in routes("svcnet-node-2"), timeout=10,
+               what="route gone on node-2")
+    assert cidr in routes("svcnet-node-1"), "the dead agent could not have removed it"
+    log = open(os.path.join(sbx.dir, "logs", "node-1.log"), "ab")
+    subprocess.Popen(["ip", "netns", "exec", "svcnet-node-1"] + argv, stdout=log, stderr=log,
+                     start_new_session=True)
+    wait_until(lambda: cidr not in routes("svcnet-node-1"), timeout=15,
+               what="stale route removed after the restart")
+    sbx.wait_ready("a1")
