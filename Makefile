@@ -12,7 +12,7 @@
 CC      ?= gcc
 # The test runner's summary must stay the last line of `make test`.
 MAKEFLAGS += --no-print-directory
-PKGS    := openssl sqlite3 jansson yaml-0.1 libmnl libnftables
+PKGS    := openssl sqlite3 jansson yaml-0.1 libmnl libnftables libnetfilter_conntrack
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
