@@ -74,6 +74,7 @@ struct agent_pod {
 	char host[80]; /* hostname (agent_pod_hostname) */
 	json_t *obj; /* latest Pod from the API (own reference); NULL when adopted and not yet seen */
 	enum agent_pod_state state;
+	int rejected; /* admission said no: its status says so to the end */
 	int gone;       /* the API no longer has it */
 	int confirmed;  /* delete with grace 0 sent */
 	char dir[2200], netns[AGENT_PATH_MAX], uts[AGENT_PATH_MAX];

@@ -343,6 +343,7 @@ static int agent_pod_sync(agent_pod *p)
 		}
 		if (rc > 0) {
 			p->state = AGENT_POD_REJECTED;
+			p->rejected = 1;
 			/* the Event says it without the status's prefix */
 			const char *m = p->message;
 
@@ -400,7 +401,7 @@ json_t *agent_pod_status(agent_pod *p)
 	in.pod = p->obj;
 	in.containers = cs;
 	in.ncontainers = p->nctrs;
-	if (p->nips && p->state != AGENT_POD_REJECTED) {
+	if (p->nips && !p->rejected) {
 		in.pod_ips[0] = p->ip_str[0];
 		in.npod_ips = 1;
 	}
@@ -408,7 +409,7 @@ json_t *agent_pod_status(agent_pod *p)
 	in.start_time = p->start_time ? p->start_time : time(NULL);
 	in.now = time(NULL);
 	in.sandbox_ready = p->sandbox;
-	if (p->state == AGENT_POD_REJECTED) {
+	if (p->rejected) { /* also while it is being deleted */
 		in.rejected = 1;
 		in.phase = "Failed";
 		in.reason = p->reason;
