@@ -380,11 +380,12 @@ void agent_ctr_exited(runner_proc *proc, int exited, int code, int signo, void *
 	c->proc = NULL;
 	runner_proc_free(proc);
 	if (code == -1) {
-		/* adopted after an agent restart: not our child, no status */
+		/* adopted after an agent restart: not our child, so its exit
+		 * status cannot be had (reported as the kubelet reports a lost one) */
 		code = 137;
 		reason = "ContainerStatusUnknown";
 		snprintf(msg, sizeof(msg),
-		         "the container ended while the agent was restarting; its exit status "
+		         "the container ended after an agent restart adopted it; its exit status "
 		         "is unknown");
 	} else {
 		reason = code == 0 ? "Completed" : "Error";
