@@ -155,16 +155,21 @@ def test_graceful_delete_sigterm_and_terminating_endpoint(sbx, trio):
 
 
 def test_grace_period_then_sigkill(sbx, trio):
-    # a process that ignores SIGTERM is killed when the grace period ends
-    sbx.apply(netexec_pod("stubborn", node="node-2", grace=2,
+    # a process that ignores SIGTERM survives it, and is killed when the grace
+    # period ends (the Pod then goes; no timing is asserted beyond "eventually")
+    sbx.apply(netexec_pod("stubborn", node="node-2", grace=5,
                           command=["sh", "-c", "trap '' TERM; while :; do sleep 1; done"]))
-    sbx.wait_ready("stubborn")
-    t0 = time.monotonic()
+    p = sbx.wait_ready("stubborn")
+    pid = int(p["status"]["containerStatuses"][0]["containerID"].split("//")[1])
     sbx.kubectl("delete", "pod", "stubborn", "--wait=false")
-    sbx.wait_gone("stubborn", timeout=20)
-    took = time.monotonic() - t0
-    assert 1.5 <= took < 10, "took %.1fs for a 2 s grace period" % took
-
+    wait_until(lambda: sbx.pod("stubborn") is None or
+               sbx.pod("stubborn")["metadata"].get("deletionTimestamp"), timeout=5,
+               what="deletion started")
+    time.sleep(0.5)
+    assert os.path.exists("/proc/%d" % pid), "SIGTERM alone must not have ended it"
+    sbx.wait_gone("stubborn", timeout=30)
+    wait_until(lambda: not os.path.exists("/proc/%d" % pid), timeout=15,
+               what="the process killed after the grace period")
 
 def test_agent_kill9_restart_keeps_pods(sbx, trio):
     before = {n: sbx.pod(n) for n in ("a1", "a2")}
