@@ -18,15 +18,6 @@
 #include "agent/agent_impl.h"
 #include "lib/log.h"
 
-void agent_rfc3339(long long t, char out[32])
-{
-	time_t tt = (time_t)t;
-	struct tm tm;
-
-	gmtime_r(&tt, &tm);
-	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
 static int agent_api_send(agent *a, const char *method, const char *path, const char *ctype,
                           json_t *body, httpc_done_fn *done, void *data, httpc_req **out)
 {
@@ -75,8 +66,7 @@ void agent_api_status(agent_pod *p)
 	base = json_deep_copy(json_object_get(p->obj, "status"));
 	if (!base)
 		base = json_object();
-	json_object_foreach(p->sent, k, v)
-	{
+	json_object_foreach (p->sent, k, v) {
 		if (!json_object_get(base, k))
 			json_object_set(base, k, v);
 	}
@@ -178,7 +168,8 @@ void agent_api_confirm_delete(agent_pod *p)
 static void agent_api_event_done(httpc_req *r, int err, http_response *resp, void *data)
 {
 	if (err < 0 || resp->status >= 300)
-		log_debug("agent", "event not recorded: %s", err < 0 ? strerror(-err) : "HTTP error");
+		log_debug("agent", "event not recorded: %s",
+		          err < 0 ? strerror(-err) : "HTTP error");
 }
 
 void agent_api_event(agent *a, const json_t *obj, const char *type, const char *reason,
@@ -197,7 +188,7 @@ void agent_api_event(agent *a, const json_t *obj, const char *type, const char *
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	agent_rfc3339(time(NULL), now);
+	rfc3339_fmt(time(NULL), now, sizeof(now));
 	snprintf(ename, sizeof(ename), "%.200s.%llx%04x", name, (unsigned long long)time(NULL),
 	         ++seq & 0xffff);
 	ev = json_pack("{s:s, s:s, s:{s:s, s:s}, s:{s:s, s:s, s:s, s:s, s:s}, s:s, s:s, s:s, "

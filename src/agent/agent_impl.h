@@ -26,6 +26,7 @@
 #include "lib/dict.h"
 #include "lib/ev.h"
 #include "lib/net.h"
+#include "lib/rfc3339.h"
 
 #define AGENT_MAX_CONTAINERS 16
 /* Paths: the state dir is at most AGENT_DIR_MAX bytes (checked at start),
@@ -172,7 +173,5 @@ json_t *agent_pod_status(agent_pod *p);
 void agent_api_confirm_delete(agent_pod *p);
 void agent_api_event(agent *a, const json_t *obj, const char *type, const char *reason,
                      const char *fmt, ...) __attribute__((format(printf, 5, 6)));
-/* "2026-11-24T10:00:00Z" */
-void agent_rfc3339(long long t, char out[32]);
 
 #endif

@@ -41,8 +41,8 @@ static json_t *agent_node_status(agent *a)
 	char mem[32], cpu[24];
 	json_t *cap;
 
-	agent_rfc3339(time(NULL), now);
-	agent_rfc3339(a->ready_since, since);
+	rfc3339_fmt(time(NULL), now, sizeof(now));
+	rfc3339_fmt(a->ready_since, since, sizeof(since));
 	if (uname(&u) < 0)
 		snprintf(u.release, sizeof(u.release), "unknown");
 	snprintf(mem, sizeof(mem), "%lldKi", (long long)pages * psize / 1024);
@@ -61,10 +61,10 @@ static json_t *agent_node_status(agent *a)
 	    agent_node_condition("Ready", "True", "KubeletReady",
 	                         "svcnet agent is posting ready status", now, since),
 	    "addresses", "type", "InternalIP", "address", a->node_ip, "type", "Hostname", "address",
-	    a->cfg.node_name, "nodeInfo", "kubeletVersion", AGENT_KUBELET_VERSION, "kubeProxyVersion",
-	    AGENT_KUBELET_VERSION, "operatingSystem", "linux", "architecture", "amd64",
-	    "containerRuntimeVersion", "svcnet://0.1.0", "kernelVersion", u.release, "osImage",
-	    "svcnet sandbox (host filesystem)", "capacity", cap, "allocatable", cap,
+	    a->cfg.node_name, "nodeInfo", "kubeletVersion", AGENT_KUBELET_VERSION,
+	    "kubeProxyVersion", AGENT_KUBELET_VERSION, "operatingSystem", "linux", "architecture",
+	    "amd64", "containerRuntimeVersion", "svcnet://0.1.0", "kernelVersion", u.release,
+	    "osImage", "svcnet sandbox (host filesystem)", "capacity", cap, "allocatable", cap,
 	    "daemonEndpoints", "kubeletEndpoint", "Port", 0);
 }
 
@@ -81,7 +81,8 @@ static void agent_node_done(httpc_req *r, int err, http_response *resp, void *da
 		return;
 	}
 	if (resp->status == 404 && a->registered) {
-		log_warn("agent", "node %s is gone from the API: registering again", a->cfg.node_name);
+		log_warn("agent", "node %s is gone from the API: registering again",
+		         a->cfg.node_name);
 		a->registered = 0;
 		agent_node_send(a);
 		return;
@@ -113,10 +114,10 @@ static void agent_node_send(agent *a)
 		return;
 	if (!a->registered) {
 		body = json_pack("{s:s, s:s, s:{s:s, s:{s:s, s:s, s:s}}, s:{}, s:o}", "apiVersion",
-		                 "v1", "kind", "Node", "metadata", "name", a->cfg.node_name, "labels",
-		                 "kubernetes.io/hostname", a->cfg.node_name, "kubernetes.io/os",
-		                 "linux", "kubernetes.io/arch", "amd64", "spec", "status",
-		                 agent_node_status(a));
+		                 "v1", "kind", "Node", "metadata", "name", a->cfg.node_name,
+		                 "labels", "kubernetes.io/hostname", a->cfg.node_name,
+		                 "kubernetes.io/os", "linux", "kubernetes.io/arch", "amd64", "spec",
+		                 "status", agent_node_status(a));
 		o.method = "POST";
 		snprintf(path, sizeof(path), "/api/v1/nodes");
 	} else {
@@ -192,7 +193,8 @@ static int agent_node_masquerade(agent *a)
 
 static void agent_node_cidr(agent *a, json_t *node)
 {
-	const char *c = json_string_value(json_object_get(json_object_get(node, "spec"), "podCIDR"));
+	const char *c =
+	    json_string_value(json_object_get(json_object_get(node, "spec"), "podCIDR"));
 	struct podnet_node pn = {0};
 	char dir[PATH_MAX];
 	net_cidr cidr;
@@ -202,7 +204,8 @@ static void agent_node_cidr(agent *a, json_t *node)
 		return;
 	if (a->have_cidr) {
 		if (strcmp(c, a->pod_cidr_str) != 0)
-			log_warn("agent", "pod CIDR changed from %s to %s: restart the agent to use it",
+			log_warn("agent",
+			         "pod CIDR changed from %s to %s: restart the agent to use it",
 			         a->pod_cidr_str, c);
 		return;
 	}
@@ -241,8 +244,7 @@ static const char *agent_node_internal_ip(json_t *node)
 	json_t *addrs = json_object_get(json_object_get(node, "status"), "addresses"), *ad;
 	size_t i;
 
-	json_array_foreach(addrs, i, ad)
-	{
+	json_array_foreach (addrs, i, ad) {
 		if (!strcmp(json_string_value(json_object_get(ad, "type")) ?: "", "InternalIP"))
 			return json_string_value(json_object_get(ad, "address"));
 	}
@@ -309,8 +311,8 @@ static void agent_node_routes(agent *a)
 		return;
 	informer_iter_init(&it, a->nodes);
 	while (informer_iter_next(&it, &n)) {
-		const char *name = json_string_value(
-		    json_object_get(json_object_get(n, "metadata"), "name"));
+		const char *name =
+		    json_string_value(json_object_get(json_object_get(n, "metadata"), "name"));
 		const char *c =
 		    json_string_value(json_object_get(json_object_get(n, "spec"), "podCIDR"));
 		const char *ip = agent_node_internal_ip(n);
@@ -326,8 +328,9 @@ static void agent_node_routes(agent *a)
 		    dst.prefix < a->cluster_cidr.prefix ||
 		    !net_cidr_contains(&a->cluster_cidr, &dst.addr) ||
 		    (a->have_cidr && net_cidr_overlaps(&dst, &a->pod_cidr))) {
-			log_warn("agent", "node %s: pod CIDR %s is not a piece of %s apart from ours; "
-			                  "no route",
+			log_warn("agent",
+			         "node %s: pod CIDR %s is not a piece of %s apart from ours; "
+			         "no route",
 			         name, c, a->cfg.cluster_cidr);
 			continue;
 		}

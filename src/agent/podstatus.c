@@ -6,6 +6,7 @@
  * "containers with unready status: [a b]").
  */
 #include "agent/podstatus.h"
+#include "lib/rfc3339.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,13 +26,10 @@ static const char *ps_str(const json_t *o, const char *k)
 static json_t *ps_time(long long t)
 {
 	char buf[32];
-	struct tm tm;
-	time_t tt = (time_t)t;
 
-	if (t <= 0 || !gmtime_r(&tt, &tm))
+	if (t <= 0)
 		return json_null();
-	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	return json_string(buf);
+	return json_string(rfc3339_fmt(t, buf, sizeof(buf)));
 }
 
 /* Sets o[k] = v (stealing v); a NULL v (ENOMEM) fails. */

@@ -23,13 +23,11 @@
 #include "server/registry.h"
 #include "server/rest.h"
 #include "server/table.h"
+#include "lib/rfc3339.h"
 
 void apiserver_timestamp(char *out, size_t outlen, time_t t)
 {
-	struct tm tm;
-
-	gmtime_r(&t, &tm);
-	strftime(out, outlen, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	rfc3339_fmt((long long)t, out, outlen);
 }
 
 void apiserver_default_opts(struct apiserver *as, struct api_default_opts *o)
@@ -201,7 +199,7 @@ static void as_pod_sweep(struct apiserver *as)
 		store_val *sv = due[i] ? store_get(as->st, due[i]) : NULL;
 		json_t *pod = sv ? rest_load(sv) : NULL;
 		int held = json_array_size(
-			json_object_get(json_object_get(pod, "metadata"), "finalizers"));
+		    json_object_get(json_object_get(pod, "metadata"), "finalizers"));
 
 		json_decref(pod);
 		if (sv && held) {
