@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "lib/rfc3339.h"
 #include "proxy/model_int.h"
 
 static const char *str_of(const json_t *o, const char *k)
@@ -38,59 +39,11 @@ char *pxm_join_key(const char *a, const char *b)
 	return s;
 }
 
-static int digits(const char *s, int n, int *out)
-{
-	int v = 0;
-
-	for (int i = 0; i < n; i++) {
-		if (!isdigit((unsigned char)s[i]))
-			return -EINVAL;
-		v = v * 10 + (s[i] - '0');
-	}
-	*out = v;
-	return 0;
-}
-
 int pxm_parse_time(const char *s, double *out)
 {
-	struct tm tm = {0};
-	int y, mo, d, h, mi, se, oh = 0, om = 0, sign = 0;
-	double frac = 0, scale = 0.1;
-	const char *p;
-	time_t t;
-
-	if (!s || strlen(s) < 20 || digits(s, 4, &y) || s[4] != '-' || digits(s + 5, 2, &mo) ||
-	    s[7] != '-' || digits(s + 8, 2, &d) || (s[10] != 'T' && s[10] != 't') ||
-	    digits(s + 11, 2, &h) || s[13] != ':' || digits(s + 14, 2, &mi) || s[16] != ':' ||
-	    digits(s + 17, 2, &se))
+	/* nothing before the epoch: a trigger time there is garbage */
+	if (rfc3339_parse(s, out) < 0 || strncmp(s, "1970", 4) < 0)
 		return -EINVAL;
-	if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 60 || y < 1970)
-		return -EINVAL;
-	p = s + 19;
-	if (*p == '.') {
-		if (!isdigit((unsigned char)*++p))
-			return -EINVAL;
-		for (; isdigit((unsigned char)*p); p++, scale /= 10)
-			frac += (*p - '0') * scale;
-	}
-	if ((*p == 'Z' || *p == 'z') && p[1] == '\0') {
-		sign = 0;
-	} else if ((*p == '+' || *p == '-') && strlen(p) == 6 && !digits(p + 1, 2, &oh) &&
-	           p[3] == ':' && !digits(p + 4, 2, &om) && oh < 24 && om < 60) {
-		sign = *p == '+' ? 1 : -1;
-	} else {
-		return -EINVAL;
-	}
-	tm.tm_year = y - 1900;
-	tm.tm_mon = mo - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = h;
-	tm.tm_min = mi;
-	tm.tm_sec = se;
-	t = timegm(&tm);
-	if (t == (time_t)-1)
-		return -EINVAL;
-	*out = (double)t - sign * (double)(oh * 3600 + om * 60) + frac;
 	return 0;
 }
 
