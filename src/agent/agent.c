@@ -193,8 +193,6 @@ static void agent_free(agent *a)
 		runner_free_detach(a->run);
 	if (a->sync_timer)
 		ev_timer_del(a->loop, a->sync_timer);
-	if (a->tick)
-		ev_timer_del(a->loop, a->tick);
 	ipam_close(a->ipam);
 	free(a->hostport_sig);
 	httpc_free(a->api);
@@ -208,6 +206,7 @@ static void agent_free(agent *a)
 int agent_run(const struct agent_config *cfg)
 {
 	agent a;
+	net_addr node_addr;
 	char err[256];
 	sigset_t mask;
 	int rc = 1;
@@ -249,7 +248,7 @@ int agent_run(const struct agent_config *cfg)
 		log_error("agent", "no --node-ip given and no global IPv4 address found");
 		return 2;
 	}
-	if (net_addr_parse(a.node_ip, &a.node_addr) < 0) {
+	if (net_addr_parse(a.node_ip, &node_addr) < 0) {
 		log_error("agent", "--node-ip %s: not an IP address", a.node_ip);
 		return 2;
 	}

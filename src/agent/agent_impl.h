@@ -39,7 +39,6 @@ typedef struct agent_pod agent_pod;
 
 struct agent_ctr {
 	agent_pod *pod;
-	int idx;
 	json_t *spec; /* the container spec (own reference) */
 	char name[64];
 	runner_proc *proc;
@@ -111,7 +110,6 @@ struct agent {
 	dict *pods_by_uid; /* uid -> agent_pod */
 	int sfd;           /* SIGTERM/SIGINT */
 	char node_ip[NET_ADDR_STRLEN];
-	net_addr node_addr;
 	/* pod network of this node */
 	int have_cidr;
 	net_cidr cluster_cidr; /* --cluster-cidr */
@@ -131,7 +129,6 @@ struct agent {
 	char *hostport_sig; /* the Pods whose host ports the nft tables forward */
 	int stopping;
 	ev_timer *sync_timer; /* batched agent_pod_sync calls */
-	ev_timer *tick;
 };
 
 /* agent_node.c */

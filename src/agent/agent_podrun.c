@@ -66,7 +66,7 @@ void agent_ctrs_init(agent_pod *p)
 			c = &p->ctrs[p->nctrs];
 			memset(c, 0, sizeof(*c));
 			c->pod = p;
-			c->idx = p->nctrs++;
+			p->nctrs++;
 			snprintf(c->name, sizeof(c->name), "%s", name);
 			agent_ctr_set_waiting(c, "ContainerCreating", NULL);
 		}

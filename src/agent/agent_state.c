@@ -125,7 +125,7 @@ static void agent_state_adopt(agent *a, agent_pod *p, json_t *cs)
 		ctr = &p->ctrs[p->nctrs];
 		memset(ctr, 0, sizeof(*ctr));
 		ctr->pod = p;
-		ctr->idx = p->nctrs++;
+		p->nctrs++;
 		snprintf(ctr->name, sizeof(ctr->name), "%s", name);
 		ctr->st.name = ctr->name;
 		ctr->st.image = "";
