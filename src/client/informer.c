@@ -118,7 +118,7 @@ static void informer_log_status(informer *inf, const char *what, http_response *
 
 static int informer_apply_list(informer *inf, http_response *resp)
 {
-	struct informer_emit e = {&inf->cb, inf, inf->data};
+	struct informer_emit e = {&inf->cb, inf, inf->data, inf->t.stub_cache};
 	json_t *doc, *items;
 	const char *rv, *kind, *apiv;
 	char k[128];
@@ -226,7 +226,7 @@ static void informer_list(informer *inf)
 static int watch_line(const char *line, size_t len, void *arg)
 {
 	informer *inf = arg;
-	struct informer_emit e = {&inf->cb, inf, inf->data};
+	struct informer_emit e = {&inf->cb, inf, inf->data, inf->t.stub_cache};
 	json_t *obj;
 	const char *rv;
 	int type, code, rc = WATCH_LINE_OK;

@@ -51,6 +51,12 @@ struct informer_tuning {
 	int list_timeout_ms;    /* 60000 */
 	size_t max_list_bytes;  /* 1 GiB */
 	size_t max_event_bytes; /* 16 MiB: one watch event line */
+	/* 1: keep only namespace, name and resourceVersion of each object, for
+	 * consumers that hold what they need themselves (the proxy, DNS): the
+	 * cache then costs a few hundred bytes per object instead of the whole
+	 * JSON tree. on_update's old_obj, informer_get/iter and the on_delete of
+	 * an object found gone by a re-list then see that stub. */
+	int stub_cache;
 };
 
 struct informer_stats {

@@ -101,16 +101,43 @@ static int same_rv(json_t *a, json_t *b)
 	return x && y && !strcmp(x, y);
 }
 
-/* Stores obj under key and reports the add or update. */
+/* What a stub cache keeps of obj: enough for keys, re-list diffs and deletes. */
+static json_t *cache_stub(json_t *obj)
+{
+	json_t *md = json_object_get(obj, "metadata"), *s, *m;
+	static const char *const keep[] = {"namespace", "name", "resourceVersion"};
+
+	s = json_object();
+	m = json_object();
+	if (!s || !m || json_object_set_new(s, "metadata", m) < 0) {
+		json_decref(s);
+		json_decref(m);
+		return NULL;
+	}
+	for (size_t i = 0; i < sizeof(keep) / sizeof(keep[0]); i++) {
+		json_t *v = json_object_get(md, keep[i]);
+
+		if (v && json_object_set(m, keep[i], v) < 0) {
+			json_decref(s);
+			return NULL;
+		}
+	}
+	return s;
+}
+
+/* Stores obj (or its stub) under key and reports the add or update. */
 static int cache_put(dict *cache, const char *key, json_t *obj, const struct informer_emit *e)
 {
-	json_t *old = dict_get(cache, key);
+	json_t *old = dict_get(cache, key), *val;
 	void *prev = NULL;
 
 	if (old && same_rv(old, obj))
 		return 0;
-	if (dict_set(cache, key, json_incref(obj), &prev) < 0) {
-		json_decref(obj);
+	val = e->stub ? cache_stub(obj) : json_incref(obj);
+	if (!val)
+		return -ENOMEM;
+	if (dict_set(cache, key, val, &prev) < 0) {
+		json_decref(val);
 		return -ENOMEM;
 	}
 	if (!old) {

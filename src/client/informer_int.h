@@ -29,6 +29,10 @@ struct informer_emit {
 	const struct informer_callbacks *cb;
 	informer *inf;
 	void *data;
+	/* Cache only {metadata: {namespace, name, resourceVersion}} of each
+	 * object (informer_tuning.stub_cache); callbacks still get the whole
+	 * new object, but old_obj and re-list deletes see the stub. */
+	int stub;
 };
 
 /*

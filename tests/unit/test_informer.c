@@ -224,7 +224,7 @@ UNIT_TEST(informer_obj_key_forms)
 static int ev(dict *cache, int type, const char *ns, const char *name, const char *rv,
               struct rec *r)
 {
-	struct informer_emit e = {&rec_cb, NULL, r};
+	struct informer_emit e = {&rec_cb, NULL, r, 0};
 	json_t *o = obj(ns, name, rv);
 	int rc = informer_cache_event(cache, type, o, &e);
 
@@ -253,11 +253,37 @@ UNIT_TEST(informer_cache_events_dedup)
 	informer_cache_free(cache);
 }
 
+/* A stub cache keeps the key fields only, yet callbacks see whole objects. */
+UNIT_TEST(informer_cache_stub)
+{
+	dict *cache = dict_new();
+	struct rec r = {{0}, 0};
+	struct informer_emit e = {&rec_cb, NULL, &r, 1};
+	json_t *o = obj("d", "a", "1"), *c;
+
+	json_object_set_new(o, "spec", json_pack("{s:s}", "big", "payload"));
+	json_object_set_new(json_object_get(o, "metadata"), "labels", json_pack("{s:s}", "a", "b"));
+	CHECK_INT(informer_cache_event(cache, INFORMER_EV_ADDED, o, &e), 1);
+	c = dict_get(cache, "d/a");
+	CHECK(c && c != o);
+	CHECK(json_object_get(c, "spec") == NULL);
+	CHECK(json_object_get(json_object_get(c, "metadata"), "labels") == NULL);
+	CHECK_STR(informer_obj_rv(c), "1");
+	/* Same resourceVersion: still de-duplicated against the stub. */
+	CHECK_INT(informer_cache_event(cache, INFORMER_EV_MODIFIED, o, &e), 0);
+	json_decref(o);
+	o = obj("d", "a", "2");
+	CHECK_INT(informer_cache_event(cache, INFORMER_EV_MODIFIED, o, &e), 1);
+	json_decref(o);
+	CHECK_STR(r.log, "ADD d/a 1;UPDATE d/a 2");
+	informer_cache_free(cache);
+}
+
 UNIT_TEST(informer_cache_event_no_name)
 {
 	dict *cache = dict_new();
 	struct rec r = {{0}, 0};
-	struct informer_emit e = {&rec_cb, NULL, &r};
+	struct informer_emit e = {&rec_cb, NULL, &r, 0};
 	json_t *o = json_pack("{s:{}}", "metadata");
 
 	CHECK_INT(informer_cache_event(cache, INFORMER_EV_ADDED, o, &e), -EINVAL);
@@ -270,7 +296,7 @@ UNIT_TEST(informer_cache_event_no_name)
 
 static int relist(dict *cache, const char *spec, struct rec *r)
 {
-	struct informer_emit e = {&rec_cb, NULL, r};
+	struct informer_emit e = {&rec_cb, NULL, r, 0};
 	json_t *items = list_of(spec);
 	int rc;
 
@@ -308,7 +334,7 @@ UNIT_TEST(informer_cache_replace_skips_bad_items)
 {
 	dict *cache = dict_new();
 	struct rec r = {{0}, 0};
-	struct informer_emit e = {&rec_cb, NULL, &r};
+	struct informer_emit e = {&rec_cb, NULL, &r, 0};
 	json_t *items = list_of("d/a@1 x@2");
 
 	json_array_append_new(items, json_string("junk"));
@@ -336,7 +362,7 @@ UNIT_TEST(informer_cache_replace_many)
 {
 	dict *cache = dict_new();
 	struct rec r = {{0}, 0};
-	struct informer_emit e = {&rec_cb, NULL, &r};
+	struct informer_emit e = {&rec_cb, NULL, &r, 0};
 	json_t *items = json_array();
 	char name[32];
 
