@@ -11,7 +11,10 @@
 #include <unistd.h>
 
 #include "agent/agent_impl.h"
+#include "lib/hostns.h"
 #include "lib/log.h"
+#include "proxy/backend.h"
+#include "proxy/proxy.h"
 
 static void agent_on_node_add(informer *inf, json_t *obj, void *data)
 {
@@ -55,15 +58,6 @@ static void agent_on_svcs_synced(informer *inf, void *data)
 
 /* 1 when the calling process is in the network namespace of pid 1 (the
  * host's): the agent would put its bridge, routes and NAT rules there. */
-static int agent_in_host_netns(void)
-{
-	struct stat self, init;
-
-	if (stat("/proc/self/ns/net", &self) < 0 || stat("/proc/1/ns/net", &init) < 0)
-		return 0;
-	return self.st_ino == init.st_ino && self.st_dev == init.st_dev;
-}
-
 static void agent_on_signal(ev_loop *l, int fd, void *data, int mask)
 {
 	agent *a = data;
@@ -187,6 +181,7 @@ static void agent_free(agent *a)
 		}
 		dict_free(a->pods_by_uid, NULL);
 	}
+	proxy_free(a->proxy);
 	if (a->routes)
 		dict_free(a->routes, free);
 	if (a->run)
@@ -203,6 +198,25 @@ static void agent_free(agent *a)
 	ev_loop_free(a->loop);
 }
 
+/* The service proxy shares the agent's loop and API connection; it programs
+ * this (the node's) namespace. */
+static int agent_proxy_start(agent *a)
+{
+	struct proxy_config pc = {0};
+	char err[512];
+
+	pc.mode = a->cfg.proxy_mode;
+	pc.node_name = a->cfg.node_name;
+	pc.cluster_cidr = a->cfg.cluster_cidr;
+	pc.min_sync_ms = a->cfg.min_sync_ms;
+	pc.sync_period_ms = a->cfg.sync_period_ms;
+	if (proxy_start(a->loop, a->api, &pc, &a->proxy, err, sizeof(err)) < 0) {
+		log_error("agent", "service proxy: %s", err);
+		return -1;
+	}
+	return 0;
+}
+
 int agent_run(const struct agent_config *cfg)
 {
 	agent a;
@@ -214,14 +228,14 @@ int agent_run(const struct agent_config *cfg)
 	memset(&a, 0, sizeof(a));
 	a.cfg = *cfg;
 	a.sfd = -1;
-	if (strcmp(cfg->proxy_mode, "none") != 0) {
+	if (strcmp(cfg->proxy_mode, "none") != 0 && !pxb_lookup(cfg->proxy_mode)) {
 		log_error("agent",
-		          "--proxy-mode %s: not built yet in this version; only \"none\" works "
-		          "(the proxy modes come with the service proxy milestone, see README.md)",
+		          "--proxy-mode %s: unknown or not built yet (built: nftables, iptables, "
+		          "none; userspace, ipvs and ebpf come in later milestones, see README.md)",
 		          cfg->proxy_mode);
 		return 2;
 	}
-	if (!cfg->allow_host_netns && agent_in_host_netns()) {
+	if (!cfg->allow_host_netns && hostns_is_host()) {
 		log_error("agent",
 		          "this is the host's network namespace: the agent would put cni0, routes "
 		          "and NAT rules here. Run it inside a node namespace (svcnet up does), or "
@@ -241,6 +255,11 @@ int agent_run(const struct agent_config *cfg)
 			return 2;
 		}
 		a.cluster_cidr = cc;
+		if (net_cidr_parse(cfg->service_cidr, &a.service_cidr, 0) < 0 ||
+		    a.service_cidr.addr.family != AF_INET) {
+			log_error("agent", "--service-cidr %s: not an IPv4 CIDR", cfg->service_cidr);
+			return 2;
+		}
 	}
 	if (cfg->node_ip) {
 		snprintf(a.node_ip, sizeof(a.node_ip), "%s", cfg->node_ip);
@@ -278,6 +297,8 @@ int agent_run(const struct agent_config *cfg)
 		log_error("agent", "runner: %s", strerror(errno));
 		goto out;
 	}
+	if (strcmp(cfg->proxy_mode, "none") != 0 && agent_proxy_start(&a) < 0)
+		goto out;
 	/* Pods of the previous agent first, so that informer events find them. */
 	agent_state_load(&a);
 	if (agent_node_start(&a) < 0 || agent_informers(&a) < 0)

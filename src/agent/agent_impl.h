@@ -113,6 +113,8 @@ struct agent {
 	/* pod network of this node */
 	int have_cidr;
 	net_cidr cluster_cidr; /* --cluster-cidr */
+	net_cidr service_cidr; /* --service-cidr */
+	struct proxy *proxy;   /* the service proxy on this loop; NULL for mode none */
 	net_cidr pod_cidr;
 	char pod_cidr_str[64];
 	ipam *ipam;

@@ -191,6 +191,25 @@ static int agent_node_masquerade(agent *a)
 	return 0;
 }
 
+/* With a service proxy, the node itself must be able to send to a cluster
+ * IP: the route lookup happens before the output hook's DNAT, and node
+ * namespaces have no default route. The route points at the bridge, so a
+ * packet that no rule translates stays on this node (ARP for an address
+ * nobody has) instead of leaving it; forwarded Pod traffic to a Service
+ * without endpoints reaches the forward hook, where the proxy rejects it. */
+static void agent_node_service_route(agent *a)
+{
+	rtnl *h;
+
+	if (!a->proxy)
+		return;
+	h = rtnl_open();
+	if (!h || rtnl_route_add(h, &a->service_cidr, NULL, PODNET_BRIDGE, RTNL_REPLACE) < 0)
+		log_error("agent", "route %s dev %s: %s", a->cfg.service_cidr, PODNET_BRIDGE,
+		          h ? rtnl_last_error(h) : strerror(errno));
+	rtnl_close(h);
+}
+
 static void agent_node_cidr(agent *a, json_t *node)
 {
 	const char *c =
@@ -233,6 +252,7 @@ static void agent_node_cidr(agent *a, json_t *node)
 		a->ipam = NULL;
 		return;
 	}
+	agent_node_service_route(a);
 	a->have_cidr = 1;
 	log_info("agent", "pod CIDR %s on bridge %s", c, PODNET_BRIDGE);
 	agent_ipam_gc(a);

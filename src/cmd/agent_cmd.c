@@ -7,6 +7,7 @@
 
 #include "agent/agent.h"
 #include "cmd/cmd.h"
+#include "lib/hostns.h"
 #include "lib/log.h"
 
 static void agent_usage(FILE *f)
@@ -29,7 +30,12 @@ static void agent_usage(FILE *f)
 	        "  --cluster-domain NAME    DNS domain (default cluster.local)\n"
 	        "  --cluster-cidr CIDR      the whole pod network: traffic leaving it is\n"
 	        "                           masqueraded (default 10.42.0.0/16)\n"
-	        "  --proxy-mode MODE        service proxy: only \"none\" is built yet (default none)\n"
+	        "  --proxy-mode MODE        service proxy: nftables (default), iptables, or none;\n"
+	        "                           userspace, ipvs and ebpf are not built yet\n"
+	        "  --service-cidr CIDR      cluster IPs, routed to cni0 when a proxy runs\n"
+	        "                           (default 10.43.0.0/16)\n"
+	        "  --min-sync-period D      proxy: at most one sync per D (default 1s; 0 allowed)\n"
+	        "  --sync-period D          proxy: full resync every D (default 30s)\n"
 	        "  --node-status-update-frequency SECONDS  heartbeat period (default 10)\n"
 	        "  --log-level LEVEL        debug, info, warn, error (default info)\n"
 	        "  --allow-host-netns       run in the host's network namespace (a real node);\n"
@@ -48,6 +54,9 @@ int cmd_agent(int argc, char **argv)
 	    {"cluster-domain", required_argument, NULL, 'D'},
 	    {"cluster-cidr", required_argument, NULL, 'c'},
 	    {"proxy-mode", required_argument, NULL, 'p'},
+	    {"service-cidr", required_argument, NULL, 'S'},
+	    {"min-sync-period", required_argument, NULL, 'm'},
+	    {"sync-period", required_argument, NULL, 'P'},
 	    {"node-status-update-frequency", required_argument, NULL, 'f'},
 	    {"log-level", required_argument, NULL, 'v'},
 	    {"allow-host-netns", no_argument, NULL, 'H'},
@@ -61,7 +70,10 @@ int cmd_agent(int argc, char **argv)
 	cfg.cluster_dns = "10.43.0.10";
 	cfg.cluster_domain = "cluster.local";
 	cfg.cluster_cidr = "10.42.0.0/16";
-	cfg.proxy_mode = "none";
+	cfg.proxy_mode = "nftables";
+	cfg.service_cidr = "10.43.0.0/16";
+	cfg.min_sync_ms = 1000;
+	cfg.sync_period_ms = 30000;
 	cfg.heartbeat_s = 10;
 	optind = 1;
 	while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -90,6 +102,22 @@ int cmd_agent(int argc, char **argv)
 		case 'p':
 			cfg.proxy_mode = optarg;
 			break;
+		case 'S':
+			cfg.service_cidr = optarg;
+			break;
+		case 'm':
+		case 'P': {
+			long long ms = hostns_parse_duration_ms(optarg);
+
+			if (ms < 0 || ms > 86400000LL || (o == 'P' && ms < 1000)) {
+				fprintf(stderr, "svcnet agent: %s %s: not a duration (like 250ms, 1s; "
+				                "the sync period at least 1s)\n",
+				        o == 'm' ? "--min-sync-period" : "--sync-period", optarg);
+				return 2;
+			}
+			*(o == 'm' ? &cfg.min_sync_ms : &cfg.sync_period_ms) = (int)ms;
+			break;
+		}
 		case 'f':
 			cfg.heartbeat_s = atoi(optarg);
 			if (cfg.heartbeat_s < 1) {

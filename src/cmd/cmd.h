@@ -8,5 +8,6 @@ int cmd_agent(int argc, char **argv);
 int cmd_up(int argc, char **argv);
 int cmd_down(int argc, char **argv);
 int cmd_exec(int argc, char **argv);
+int cmd_proxy(int argc, char **argv);
 
 #endif

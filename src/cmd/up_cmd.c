@@ -26,7 +26,8 @@ static void up_usage(FILE *f)
 	        "down. Needs root.\n\n"
 	        "flags:\n"
 	        "  --nodes N            nodes, 0-%d (default 2; 0: server and fabric only)\n"
-	        "  --proxy-mode MODE    the agents' service proxy (default none)\n"
+	        "  --proxy-mode MODE    the agents' service proxy: nftables (default), iptables\n"
+	        "                       or none\n"
 	        "  --node-cidr-mask-size N  prefix of each node's pod CIDR, 17-29 (default 24)\n"
 	        "  --data-dir DIR       state, kubeconfig and logs (default %s)\n"
 	        "  --detach             exit once Ready; stop it later with `svcnet down`\n"
@@ -68,7 +69,7 @@ int cmd_up(int argc, char **argv)
 	int c, lvl;
 
 	o.nodes = 2;
-	o.proxy_mode = "none";
+	o.proxy_mode = "nftables";
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {

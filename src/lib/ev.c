@@ -34,6 +34,11 @@ struct ev_loop {
 	size_t nheap, capheap;
 	ev_hook_fn *before_sleep;
 	void *before_sleep_data;
+	/* More hooks for pieces that share a loop (the proxy inside the agent). */
+	struct {
+		ev_hook_fn *fn;
+		void *data;
+	} extra[EV_MAX_HOOKS];
 };
 
 uint64_t ev_clock_ms(void)
@@ -293,6 +298,24 @@ void ev_set_before_sleep(ev_loop *l, ev_hook_fn *fn, void *data)
 	l->before_sleep_data = data;
 }
 
+int ev_add_before_sleep(ev_loop *l, ev_hook_fn *fn, void *data)
+{
+	for (int i = 0; i < EV_MAX_HOOKS; i++)
+		if (!l->extra[i].fn) {
+			l->extra[i].fn = fn;
+			l->extra[i].data = data;
+			return 0;
+		}
+	return -ENOSPC;
+}
+
+void ev_del_before_sleep(ev_loop *l, ev_hook_fn *fn, void *data)
+{
+	for (int i = 0; i < EV_MAX_HOOKS; i++)
+		if (l->extra[i].fn == fn && l->extra[i].data == data)
+			l->extra[i].fn = NULL;
+}
+
 void ev_stop(ev_loop *l)
 {
 	l->stop = 1;
@@ -313,6 +336,9 @@ void ev_run(ev_loop *l)
 
 		if (l->before_sleep)
 			l->before_sleep(l, l->before_sleep_data);
+		for (int i = 0; i < EV_MAX_HOOKS; i++)
+			if (l->extra[i].fn)
+				l->extra[i].fn(l, l->extra[i].data);
 		if (l->stop)
 			break;
 		if (l->wake) {

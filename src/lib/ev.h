@@ -40,6 +40,11 @@ void ev_timer_del(ev_loop *l, ev_timer *t);
 void ev_timer_reset(ev_loop *l, ev_timer *t, long long ms);
 
 void ev_set_before_sleep(ev_loop *l, ev_hook_fn *fn, void *data);
+/* Further before-sleep hooks, run after the one above in the order added:
+ * 0, or -ENOSPC past EV_MAX_HOOKS. */
+#define EV_MAX_HOOKS 4
+int ev_add_before_sleep(ev_loop *l, ev_hook_fn *fn, void *data);
+void ev_del_before_sleep(ev_loop *l, ev_hook_fn *fn, void *data);
 
 /* Runs until ev_stop(). */
 void ev_run(ev_loop *l);

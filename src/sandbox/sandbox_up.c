@@ -442,7 +442,7 @@ int sandbox_up(const struct sandbox_up_opts *o)
 	u->dir = u->st.dir;
 	snprintf(u->st.dir, sizeof(u->st.dir), "%s", dir);
 	snprintf(u->st.proxy_mode, sizeof(u->st.proxy_mode), "%s",
-	         o->proxy_mode ? o->proxy_mode : "none");
+	         o->proxy_mode ? o->proxy_mode : "nftables");
 	u->st.nodes = o->nodes;
 	u->st.detached = o->detach;
 	u->timeout_ms = (o->timeout_s > 0 ? o->timeout_s : 60) * 1000;

@@ -1,0 +1,223 @@
+/* proxy_cmd.c - `svcnet proxy`: flags -> the proxy core on its own loop. */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include "client/httpc.h"
+#include "cmd/cmd.h"
+#include "lib/ev.h"
+#include "lib/hostns.h"
+#include "lib/log.h"
+#include "proxy/proxy.h"
+
+static void proxy_usage(FILE *f)
+{
+	fprintf(f,
+	        "usage: svcnet proxy --kubeconfig FILE --node-name NAME [flags]\n"
+	        "       svcnet proxy --cleanup\n\n"
+	        "The service proxy (kube-proxy): watches Services, EndpointSlices and its Node\n"
+	        "through the Kubernetes API (svcnet's server or a real kube-apiserver) and\n"
+	        "programs this network namespace so that cluster IPs, node ports, external IPs\n"
+	        "and load balancer IPs reach the Services' endpoints. IPv4.\n\n"
+	        "flags:\n"
+	        "  --kubeconfig FILE        credentials and address of the API server\n"
+	        "  --node-name NAME         this node (endpoints on it are local)\n"
+	        "  --mode MODE              nftables (default) or iptables; userspace, ipvs and\n"
+	        "                           ebpf are not built yet\n"
+	        "  --cluster-cidr CIDR      the Pods' addresses: traffic to a cluster IP from\n"
+	        "                           elsewhere is masqueraded (default: unknown, so all)\n"
+	        "  --masquerade-all         masquerade all traffic to cluster IPs\n"
+	        "  --min-sync-period D      at most one sync per D (default 1s; 0 allowed)\n"
+	        "  --sync-period D          full resync every D (default 30s)\n"
+	        "  --metrics-bind-address A /metrics, /healthz, /livez (default 127.0.0.1:10249,\n"
+	        "                           \"\" for none)\n"
+	        "  --healthz-bind-address A /healthz, /livez (default 0.0.0.0:10256, \"\" for none)\n"
+	        "  --service-proxy-name N   handle only Services labelled\n"
+	        "                           service.kubernetes.io/service-proxy-name=N\n"
+	        "  --cleanup                remove every rule of every mode, then exit\n"
+	        "  --log-level LEVEL        debug, info, warn, error (default info)\n"
+	        "  --allow-host-netns       run in the host's network namespace (a real node);\n"
+	        "                           refused otherwise\n");
+}
+
+static void proxy_on_signal(ev_loop *l, int fd, void *data, int mask)
+{
+	struct signalfd_siginfo si;
+
+	while (read(fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		log_info("proxy", "signal %u: stopping (the rules stay)", si.ssi_signo);
+		ev_stop(l);
+	}
+}
+
+static int proxy_duration(const char *flag, const char *v, int *out)
+{
+	long long ms = hostns_parse_duration_ms(v);
+
+	if (ms < 0 || ms > 24LL * 3600 * 1000) {
+		fprintf(stderr, "svcnet proxy: %s %s: not a duration (like 250ms, 1s, 2m)\n", flag, v);
+		return -1;
+	}
+	*out = (int)ms;
+	return 0;
+}
+
+static int proxy_main(const char *kubeconfig, const struct proxy_config *cfg)
+{
+	ev_loop *l = ev_loop_new();
+	httpc *api = NULL;
+	proxy *p = NULL;
+	sigset_t mask;
+	char err[512];
+	int sfd = -1, rc = 1;
+
+	if (!l)
+		return 1;
+	if (httpc_new_kubeconfig(l, kubeconfig, &api, err, sizeof(err)) < 0) {
+		log_error("proxy", "kubeconfig %s: %s", kubeconfig, err);
+		goto out;
+	}
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (sfd < 0 || ev_add(l, sfd, EV_READ, proxy_on_signal, NULL) < 0)
+		goto out;
+	if (proxy_start(l, api, cfg, &p, err, sizeof(err)) < 0) {
+		log_error("proxy", "%s", err);
+		rc = 2;
+		goto out;
+	}
+	log_info("proxy", "against %s", httpc_endpoint(api));
+	ev_run(l);
+	rc = 0;
+out:
+	proxy_free(p);
+	httpc_free(api);
+	if (sfd >= 0) {
+		ev_del(l, sfd, EV_READ);
+		close(sfd);
+	}
+	ev_loop_free(l);
+	return rc;
+}
+
+int cmd_proxy(int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"kubeconfig", required_argument, NULL, 'k'},
+	    {"node-name", required_argument, NULL, 'n'},
+	    {"mode", required_argument, NULL, 'm'},
+	    {"proxy-mode", required_argument, NULL, 'm'},
+	    {"cluster-cidr", required_argument, NULL, 'c'},
+	    {"masquerade-all", no_argument, NULL, 'M'},
+	    {"min-sync-period", required_argument, NULL, 'i'},
+	    {"sync-period", required_argument, NULL, 's'},
+	    {"metrics-bind-address", required_argument, NULL, 'a'},
+	    {"metrics-addr", required_argument, NULL, 'a'},
+	    {"healthz-bind-address", required_argument, NULL, 'z'},
+	    {"service-proxy-name", required_argument, NULL, 'N'},
+	    {"cleanup", no_argument, NULL, 'C'},
+	    {"log-level", required_argument, NULL, 'v'},
+	    {"allow-host-netns", no_argument, NULL, 'H'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	struct proxy_config cfg = {0};
+	const char *kubeconfig = NULL;
+	int o, lvl, cleanup = 0, host_ok = 0;
+
+	cfg.min_sync_ms = 1000;
+	optind = 1;
+	while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (o) {
+		case 'k':
+			kubeconfig = optarg;
+			break;
+		case 'n':
+			cfg.node_name = optarg;
+			break;
+		case 'm':
+			cfg.mode = optarg;
+			break;
+		case 'c':
+			cfg.cluster_cidr = optarg;
+			break;
+		case 'M':
+			cfg.masquerade_all = true;
+			break;
+		case 'i':
+			if (proxy_duration("--min-sync-period", optarg, &cfg.min_sync_ms) < 0)
+				return 2;
+			break;
+		case 's':
+			if (proxy_duration("--sync-period", optarg, &cfg.sync_period_ms) < 0)
+				return 2;
+			if (cfg.sync_period_ms < 1000) {
+				fprintf(stderr, "svcnet proxy: --sync-period must be at least 1s\n");
+				return 2;
+			}
+			break;
+		case 'a':
+			cfg.metrics_addr = optarg;
+			break;
+		case 'z':
+			cfg.healthz_addr = optarg;
+			break;
+		case 'N':
+			cfg.proxy_name = optarg;
+			break;
+		case 'C':
+			cleanup = 1;
+			break;
+		case 'v':
+			lvl = log_parse_level(optarg);
+			if (lvl < 0) {
+				fprintf(stderr, "svcnet proxy: unknown log level %s\n", optarg);
+				return 2;
+			}
+			log_set_level((enum log_level)lvl);
+			break;
+		case 'H':
+			host_ok = 1;
+			break;
+		case 'h':
+			proxy_usage(stdout);
+			return 0;
+		default:
+			proxy_usage(stderr);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "svcnet proxy: unexpected argument %s\n", argv[optind]);
+		return 2;
+	}
+	if (!host_ok && hostns_is_host()) {
+		log_error("proxy", "this is the host's network namespace: the proxy would put NAT "
+		                   "rules here. Run it inside a node namespace, or pass "
+		                   "--allow-host-netns on a machine that is really a node");
+		return 2;
+	}
+	if (cleanup) {
+		char err[512];
+
+		if (proxy_cleanup_all(err, sizeof(err)) < 0) {
+			log_error("proxy", "cleanup: %s", err);
+			return 1;
+		}
+		log_info("proxy", "cleanup: no rules of any mode remain");
+		return 0;
+	}
+	if (!kubeconfig || !cfg.node_name) {
+		fprintf(stderr, "svcnet proxy: --kubeconfig and --node-name are required\n");
+		return 2;
+	}
+	return proxy_main(kubeconfig, &cfg);
+}
