@@ -247,7 +247,8 @@ int agent_run(const struct agent_config *cfg)
 		net_addr dns;
 
 		if (net_cidr_parse(cfg->cluster_cidr, &cc, 0) < 0 || cc.addr.family != AF_INET) {
-			log_error("agent", "--cluster-cidr %s: not an IPv4 CIDR", cfg->cluster_cidr);
+			log_error("agent", "--cluster-cidr %s: not an IPv4 CIDR",
+			          cfg->cluster_cidr);
 			return 2;
 		}
 		if (net_addr_parse(cfg->cluster_dns, &dns) < 0) {
@@ -257,7 +258,8 @@ int agent_run(const struct agent_config *cfg)
 		a.cluster_cidr = cc;
 		if (net_cidr_parse(cfg->service_cidr, &a.service_cidr, 0) < 0 ||
 		    a.service_cidr.addr.family != AF_INET) {
-			log_error("agent", "--service-cidr %s: not an IPv4 CIDR", cfg->service_cidr);
+			log_error("agent", "--service-cidr %s: not an IPv4 CIDR",
+			          cfg->service_cidr);
 			return 2;
 		}
 	}

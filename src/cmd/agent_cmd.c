@@ -15,7 +15,9 @@ static void agent_usage(FILE *f)
 	fprintf(f,
 	        "usage: svcnet agent --kubeconfig FILE --node-name NAME [flags]\n\n"
 	        "Runs the node agent in the current network namespace (the node's): registers\n"
-	        "the Node and keeps it Ready, builds the bridge " "cni0" " for the node's pod CIDR,\n"
+	        "the Node and keeps it Ready, builds the bridge "
+	        "cni0"
+	        " for the node's pod CIDR,\n"
 	        "routes to other nodes' pod CIDRs, and runs the Pods bound to the node as\n"
 	        "processes in their own network and UTS namespaces (the host filesystem is\n"
 	        "used: images are not pulled). SIGTERM stops the agent; its Pods keep running\n"
@@ -110,8 +112,9 @@ int cmd_agent(int argc, char **argv)
 			long long ms = hostns_parse_duration_ms(optarg);
 
 			if (ms < 0 || ms > 86400000LL || (o == 'P' && ms < 1000)) {
-				fprintf(stderr, "svcnet agent: %s %s: not a duration (like 250ms, 1s; "
-				                "the sync period at least 1s)\n",
+				fprintf(stderr,
+				        "svcnet agent: %s %s: not a duration (like 250ms, 1s; "
+				        "the sync period at least 1s)\n",
 				        o == 'm' ? "--min-sync-period" : "--sync-period", optarg);
 				return 2;
 			}

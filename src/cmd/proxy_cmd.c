@@ -16,32 +16,33 @@
 
 static void proxy_usage(FILE *f)
 {
-	fprintf(f,
-	        "usage: svcnet proxy --kubeconfig FILE --node-name NAME [flags]\n"
-	        "       svcnet proxy --cleanup\n\n"
-	        "The service proxy (kube-proxy): watches Services, EndpointSlices and its Node\n"
-	        "through the Kubernetes API (svcnet's server or a real kube-apiserver) and\n"
-	        "programs this network namespace so that cluster IPs, node ports, external IPs\n"
-	        "and load balancer IPs reach the Services' endpoints. IPv4.\n\n"
-	        "flags:\n"
-	        "  --kubeconfig FILE        credentials and address of the API server\n"
-	        "  --node-name NAME         this node (endpoints on it are local)\n"
-	        "  --mode MODE              nftables (default) or iptables; userspace, ipvs and\n"
-	        "                           ebpf are not built yet\n"
-	        "  --cluster-cidr CIDR      the Pods' addresses: traffic to a cluster IP from\n"
-	        "                           elsewhere is masqueraded (default: unknown, so all)\n"
-	        "  --masquerade-all         masquerade all traffic to cluster IPs\n"
-	        "  --min-sync-period D      at most one sync per D (default 1s; 0 allowed)\n"
-	        "  --sync-period D          full resync every D (default 30s)\n"
-	        "  --metrics-bind-address A /metrics, /healthz, /livez (default 127.0.0.1:10249,\n"
-	        "                           \"\" for none)\n"
-	        "  --healthz-bind-address A /healthz, /livez (default 0.0.0.0:10256, \"\" for none)\n"
-	        "  --service-proxy-name N   handle only Services labelled\n"
-	        "                           service.kubernetes.io/service-proxy-name=N\n"
-	        "  --cleanup                remove every rule of every mode, then exit\n"
-	        "  --log-level LEVEL        debug, info, warn, error (default info)\n"
-	        "  --allow-host-netns       run in the host's network namespace (a real node);\n"
-	        "                           refused otherwise\n");
+	fprintf(
+	    f,
+	    "usage: svcnet proxy --kubeconfig FILE --node-name NAME [flags]\n"
+	    "       svcnet proxy --cleanup\n\n"
+	    "The service proxy (kube-proxy): watches Services, EndpointSlices and its Node\n"
+	    "through the Kubernetes API (svcnet's server or a real kube-apiserver) and\n"
+	    "programs this network namespace so that cluster IPs, node ports, external IPs\n"
+	    "and load balancer IPs reach the Services' endpoints. IPv4.\n\n"
+	    "flags:\n"
+	    "  --kubeconfig FILE        credentials and address of the API server\n"
+	    "  --node-name NAME         this node (endpoints on it are local)\n"
+	    "  --mode MODE              nftables (default) or iptables; userspace, ipvs and\n"
+	    "                           ebpf are not built yet\n"
+	    "  --cluster-cidr CIDR      the Pods' addresses: traffic to a cluster IP from\n"
+	    "                           elsewhere is masqueraded (default: unknown, so all)\n"
+	    "  --masquerade-all         masquerade all traffic to cluster IPs\n"
+	    "  --min-sync-period D      at most one sync per D (default 1s; 0 allowed)\n"
+	    "  --sync-period D          full resync every D (default 30s)\n"
+	    "  --metrics-bind-address A /metrics, /healthz, /livez (default 127.0.0.1:10249,\n"
+	    "                           \"\" for none)\n"
+	    "  --healthz-bind-address A /healthz, /livez (default 0.0.0.0:10256, \"\" for none)\n"
+	    "  --service-proxy-name N   handle only Services labelled\n"
+	    "                           service.kubernetes.io/service-proxy-name=N\n"
+	    "  --cleanup                remove every rule of every mode, then exit\n"
+	    "  --log-level LEVEL        debug, info, warn, error (default info)\n"
+	    "  --allow-host-netns       run in the host's network namespace (a real node);\n"
+	    "                           refused otherwise\n");
 }
 
 static void proxy_on_signal(ev_loop *l, int fd, void *data, int mask)
@@ -59,7 +60,8 @@ static int proxy_duration(const char *flag, const char *v, int *out)
 	long long ms = hostns_parse_duration_ms(v);
 
 	if (ms < 0 || ms > 24LL * 3600 * 1000) {
-		fprintf(stderr, "svcnet proxy: %s %s: not a duration (like 250ms, 1s, 2m)\n", flag, v);
+		fprintf(stderr, "svcnet proxy: %s %s: not a duration (like 250ms, 1s, 2m)\n", flag,
+		        v);
 		return -1;
 	}
 	*out = (int)ms;
@@ -160,7 +162,8 @@ int cmd_proxy(int argc, char **argv)
 			if (proxy_duration("--sync-period", optarg, &cfg.sync_period_ms) < 0)
 				return 2;
 			if (cfg.sync_period_ms < 1000) {
-				fprintf(stderr, "svcnet proxy: --sync-period must be at least 1s\n");
+				fprintf(stderr,
+				        "svcnet proxy: --sync-period must be at least 1s\n");
 				return 2;
 			}
 			break;

@@ -47,6 +47,24 @@ struct pxipt_cfg {
 	bool tcp_liberal; /* nf_conntrack_tcp_be_liberal: no DROP of INVALID packets */
 };
 
+/* ---- chain names ---- */
+
+struct pxipt_names {
+	char (*v)[PXIPT_CHAIN_LEN];
+	size_t n, cap;
+	int err;
+};
+
+void pxipt_names_free(struct pxipt_names *s);
+/* Appends sp's chains in cfg's family (those pxipt_gen_port declares). */
+void pxipt_port_names(const struct pxipt_cfg *cfg, const struct pxm_svcport *sp,
+                      struct pxipt_names *out);
+void pxipt_names_sort(struct pxipt_names *s);
+/* In a sorted set. */
+bool pxipt_names_has(const struct pxipt_names *s, const char *name);
+/* KUBE-SVC-, KUBE-SVL-, KUBE-EXT-, KUBE-FW-, KUBE-SEP-: a chain of one service port. */
+bool pxipt_is_port_chain(const char *name);
+
 /* ---- restore input (ipt_gen.c) ---- */
 
 /*
@@ -95,7 +113,6 @@ void pxipt_gen_jumps(struct pxipt_gen *g, const char *table, const char *save, s
 size_t pxipt_njumps(void);
 
 /* Deletes from nat the service chains "save" has and "keep" (sorted) lacks. */
-struct pxipt_names;
 void pxipt_gen_stale(struct pxipt_gen *g, const char *save, size_t len,
                      const struct pxipt_names *keep);
 
@@ -111,24 +128,6 @@ int pxipt_gen_cleanup(const char *table, const char *save, size_t len, buf *out)
  * what is there: the text tests read. 0 or -ENOMEM. */
 int pxipt_render(const struct pxipt_cfg *cfg, const struct pxm_svcport *const *ports, size_t n,
                  buf *out);
-
-/* ---- chain names ---- */
-
-struct pxipt_names {
-	char (*v)[PXIPT_CHAIN_LEN];
-	size_t n, cap;
-	int err;
-};
-
-void pxipt_names_free(struct pxipt_names *s);
-/* Appends sp's chains in cfg's family (those pxipt_gen_port declares). */
-void pxipt_port_names(const struct pxipt_cfg *cfg, const struct pxm_svcport *sp,
-                      struct pxipt_names *out);
-void pxipt_names_sort(struct pxipt_names *s);
-/* In a sorted set. */
-bool pxipt_names_has(const struct pxipt_names *s, const char *name);
-/* KUBE-SVC-, KUBE-SVL-, KUBE-EXT-, KUBE-FW-, KUBE-SEP-: a chain of one service port. */
-bool pxipt_is_port_chain(const char *name);
 
 /* ---- tools and processes (ipt.c) ---- */
 

@@ -146,8 +146,8 @@ static int proxy_informers(proxy *p)
 	snprintf(fsel, sizeof(fsel), "metadata.name=%s", p->cfg.node_name);
 	if (informer_new(p->loop, p->api, "/api/v1", "services", NULL, NULL, NULL, &svc_cb, p,
 	                 &p->svc_inf) < 0 ||
-	    informer_new(p->loop, p->api, "/apis/discovery.k8s.io/v1", "endpointslices", NULL,
-	                 NULL, NULL, &slice_cb, p, &p->slice_inf) < 0 ||
+	    informer_new(p->loop, p->api, "/apis/discovery.k8s.io/v1", "endpointslices", NULL, NULL,
+	                 NULL, &slice_cb, p, &p->slice_inf) < 0 ||
 	    informer_new(p->loop, p->api, "/api/v1", "nodes", NULL, NULL, fsel, &node_cb, p,
 	                 &p->node_inf) < 0)
 		return -ENOMEM;
@@ -164,8 +164,8 @@ static int proxy_informers(proxy *p)
 
 static int proxy_copy_cfg(proxy *p, const struct proxy_config *cfg)
 {
-	const char **f[] = {&p->cfg.mode,        &p->cfg.node_name,    &p->cfg.cluster_cidr,
-	                    &p->cfg.proxy_name,  &p->cfg.metrics_addr, &p->cfg.healthz_addr};
+	const char **f[] = {&p->cfg.mode,       &p->cfg.node_name,    &p->cfg.cluster_cidr,
+	                    &p->cfg.proxy_name, &p->cfg.metrics_addr, &p->cfg.healthz_addr};
 
 	p->cfg = *cfg;
 	proxy_config_defaults(&p->cfg);
@@ -187,10 +187,11 @@ static int proxy_backends(proxy *p, char *err, size_t errlen)
 
 	p->ops = pxb_lookup(p->cfg.mode);
 	if (!p->ops) {
-		snprintf(err, errlen,
-		         "--mode %s: unknown or not built yet (built: nftables, iptables; userspace, "
-		         "ipvs and ebpf come in later milestones, see README.md)",
-		         p->cfg.mode);
+		snprintf(
+		    err, errlen,
+		    "--mode %s: unknown or not built yet (built: nftables, iptables; userspace, "
+		    "ipvs and ebpf come in later milestones, see README.md)",
+		    p->cfg.mode);
 		return -EINVAL;
 	}
 	if (p->cfg.cluster_cidr && p->cfg.cluster_cidr[0] &&
@@ -249,7 +250,8 @@ int proxy_start(ev_loop *l, httpc *api, const struct proxy_config *cfg, proxy **
 		goto fail;
 	if (proxy_sync_timers(p) < 0 || proxy_informers(p) < 0)
 		goto fail_nomem;
-	log_info("proxy", "mode %s on node %s, cluster CIDR %s%s, min sync %d ms, sync period %d ms",
+	log_info("proxy",
+	         "mode %s on node %s, cluster CIDR %s%s, min sync %d ms, sync period %d ms",
 	         p->ops->name, p->cfg.node_name,
 	         p->cfg.cluster_cidr ? p->cfg.cluster_cidr : "(unknown: masquerade all)",
 	         p->cfg.masquerade_all ? " (masquerade all)" : "", p->cfg.min_sync_ms,
@@ -295,7 +297,8 @@ int proxy_cleanup_all(char *err, size_t errlen)
 	err[0] = 0;
 	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
 		for (size_t f = 0; f < 2; f++) {
-			struct pxb_config bc = {.family = fams[f], .masq_mark = PXB_MASQ_MARK_DEFAULT};
+			struct pxb_config bc = {.family = fams[f],
+			                        .masq_mark = PXB_MASQ_MARK_DEFAULT};
 			char e[256] = "";
 			int r = all[i]->cleanup(&bc, e, sizeof(e));
 

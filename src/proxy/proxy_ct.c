@@ -32,8 +32,8 @@ static size_t ct_keep(const struct pxm_svcport *sp, const struct pxm_family *f, 
 	return n;
 }
 
-static size_t ct_matches_of(const struct pxm_svcport *sp, const struct pxm_family *f,
-                            pxct_match *m, net_addr *keep, size_t nkeep)
+static size_t ct_matches_of(const struct pxm_svcport *sp, const struct pxm_family *f, pxct_match *m,
+                            net_addr *keep, size_t nkeep)
 {
 	int family = f->family;
 	size_t n = 0;
@@ -45,10 +45,11 @@ static size_t ct_matches_of(const struct pxm_svcport *sp, const struct pxm_famil
 			                      nkeep};
 	for (size_t i = 0; i < sp->n_lb_ips; i++)
 		if (sp->lb_ips[i].family == family)
-			m[n++] = (pxct_match){IPPROTO_UDP, sp->lb_ips[i], sp->port, {0}, keep, nkeep};
+			m[n++] =
+			    (pxct_match){IPPROTO_UDP, sp->lb_ips[i], sp->port, {0}, keep, nkeep};
 	if (sp->node_port)
-		m[n++] = (pxct_match){.proto = IPPROTO_UDP, .port = sp->node_port, .keep = keep,
-		                      .nkeep = nkeep};
+		m[n++] = (pxct_match){
+		    .proto = IPPROTO_UDP, .port = sp->node_port, .keep = keep, .nkeep = nkeep};
 	return n;
 }
 

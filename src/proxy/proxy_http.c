@@ -75,7 +75,8 @@ static int proxy_metrics(proxy *p, buf *b)
 	    prom_family(b, "svcnet_proxy_rules", "gauge",
 	                "Rules in the datapath after the last sync") < 0 ||
 	    prom_sample(b, "svcnet_proxy_rules", lbl, (double)rules) < 0 ||
-	    prom_family(b, "svcnet_proxy_elements", "gauge", "Map and set elements (nftables)") < 0 ||
+	    prom_family(b, "svcnet_proxy_elements", "gauge", "Map and set elements (nftables)") <
+	        0 ||
 	    prom_sample(b, "svcnet_proxy_elements", lbl, (double)elements) < 0 ||
 	    prom_family(b, "svcnet_proxy_chains", "gauge", "Chains of the mode") < 0 ||
 	    prom_sample(b, "svcnet_proxy_chains", lbl, (double)chains) < 0 ||
@@ -86,14 +87,15 @@ static int proxy_metrics(proxy *p, buf *b)
 	    prom_sample(b, "svcnet_proxy_endpoints", "", (double)st.endpoints) < 0 ||
 	    prom_family(b, "svcnet_proxy_conntrack_deleted_total", "counter",
 	                "Stale UDP conntrack entries deleted") < 0 ||
-	    prom_sample(b, "svcnet_proxy_conntrack_deleted_total", "", (double)p->n_ct_deleted) < 0 ||
+	    prom_sample(b, "svcnet_proxy_conntrack_deleted_total", "", (double)p->n_ct_deleted) <
+	        0 ||
 	    prom_family(b, "svcnet_proxy_conntrack_errors_total", "counter",
 	                "Conntrack cleanups that failed") < 0 ||
 	    prom_sample(b, "svcnet_proxy_conntrack_errors_total", "", (double)p->n_ct_errors) < 0 ||
 	    prom_family(b, "svcnet_proxy_healthcheck_nodeports", "gauge",
 	                "healthCheckNodePort listeners") < 0 ||
-	    prom_sample(b, "svcnet_proxy_healthcheck_nodeports", "", (double)proxy_hc_count(p->hc)) <
-	        0)
+	    prom_sample(b, "svcnet_proxy_healthcheck_nodeports", "",
+	                (double)proxy_hc_count(p->hc)) < 0)
 		return -ENOMEM;
 	return 0;
 }
@@ -131,8 +133,8 @@ static void proxy_handle(http_conn *c, http_request *req, void *data, bool metri
 		if (proxy_metrics(p, &b) < 0)
 			http_respond(c, 500, "text/plain", "out of memory\n", 14);
 		else
-			http_respond(c, 200, "text/plain; version=0.0.4; charset=utf-8", buf_head(&b),
-			             buf_avail(&b));
+			http_respond(c, 200, "text/plain; version=0.0.4; charset=utf-8",
+			             buf_head(&b), buf_avail(&b));
 		buf_free(&b);
 	} else {
 		http_respond(c, 404, "text/plain", "404 page not found\n", 19);

@@ -77,8 +77,9 @@ static long long period_tick(ev_loop *l, ev_timer *t, void *data)
 		int ok = p->ops->canary_ok(p->fam[i].be);
 
 		if (ok == 0) {
-			log_warn("proxy", "%s: the canary is gone (someone flushed the rules): "
-			                  "restoring them with a full sync",
+			log_warn("proxy",
+			         "%s: the canary is gone (someone flushed the rules): "
+			         "restoring them with a full sync",
 			         p->ops->name);
 			p->n_canary++;
 			p->need_full = true;
@@ -208,8 +209,9 @@ static void proxy_sync(proxy *p)
 		prom_hist_observe(&p->h_partial, dt);
 	}
 	proxy_observe_changes(p, &ch, p->last_ok_wall);
-	log_info("proxy", "sync mode=%s %s services_changed=%zu ports=%zu rules=%zu elements=%zu "
-	                  "written=%zu duration=%.1fms",
+	log_info("proxy",
+	         "sync mode=%s %s services_changed=%zu ports=%zu rules=%zu elements=%zu "
+	         "written=%zu duration=%.1fms",
 	         p->ops->name, full ? "full" : "partial", ch.n, pxm_size(p->model),
 	         p->fam[0].res.rules, p->fam[0].res.elements, p->fam[0].res.written, dt * 1000);
 	proxy_after_sync(p, &ch, all, n_all, full);
