@@ -66,6 +66,20 @@ void proxy_sync_schedule(proxy *p, bool now)
 	proxy_sync_at(p, now || !p->last_start_ms || next <= t ? 0 : (long long)(next - t));
 }
 
+/* How often everything is rewritten. nftables: every sync period, as the
+ * issue of the mode asks and as cheap as it is. iptables: an hour, as
+ * kube-proxy does since 1.27 (largeClusterFullSyncPeriod): iptables-restore
+ * of 10,000 services takes tens of seconds, blocking the loop; the canary
+ * still catches a flush within seconds. */
+static uint64_t proxy_full_period_ms(const proxy *p)
+{
+	uint64_t ms = (uint64_t)p->cfg.sync_period_ms;
+
+	if (p->ops == &pxb_ipt_ops && ms < 3600000)
+		ms = 3600000;
+	return ms;
+}
+
 static long long period_tick(ev_loop *l, ev_timer *t, void *data)
 {
 	proxy *p = data;
@@ -87,7 +101,13 @@ static long long period_tick(ev_loop *l, ev_timer *t, void *data)
 			return p->cfg.canary_ms;
 		}
 	}
-	if (now - p->last_full_ms >= (uint64_t)p->cfg.sync_period_ms) {
+	/* Nothing waiting and the last sync worked: the rules are current,
+	 * which is what /healthz reports (kube-proxy's "no pending updates"). */
+	if (!p->sync_timer && !p->fail_streak && !pxm_pending(p->model)) {
+		p->last_ok_ms = now;
+		p->last_ok_wall = proxy_wall();
+	}
+	if (now - p->last_full_ms >= proxy_full_period_ms(p)) {
 		p->need_full = true;
 		proxy_sync_schedule(p, false);
 	}
