@@ -149,7 +149,6 @@ static struct hc_srv *hc_find(struct proxy_hc *hc, uint16_t port)
 
 static struct hc_srv *hc_start(struct proxy_hc *hc, const struct hc_port *e)
 {
-	struct http_server_opts o = {0};
 	struct hc_srv *s = calloc(1, sizeof(*s)), **v;
 	const char *slash = strchr(e->nsn, '/');
 	char addr[300];
@@ -169,15 +168,7 @@ static struct hc_srv *hc_start(struct proxy_hc *hc, const struct hc_port *e)
 	snprintf(s->name, sizeof(s->name), "%s", slash + 1);
 	snprintf(addr, sizeof(addr), strchr(hc->bind, ':') ? "[%s]:%u" : "%s:%u", hc->bind,
 	         e->port);
-	o.listen = addr;
-	o.max_head = 8192;
-	o.request_timeout_ms = 10000;
-	o.idle_timeout_ms = 60000;
-	o.max_stream_queue = 1 << 16;
-	o.max_conns = 256;
-	o.handler = hc_handler;
-	o.data = s;
-	rc = http_server_start(hc->loop, &o, &s->srv);
+	rc = proxy_http_listen(hc->loop, addr, hc_handler, s, 256, &s->srv);
 	if (rc < 0) {
 		/* kube-proxy logs and goes on: the rules still work, only the
 		 * load balancer's view of this node is missing. */

@@ -161,24 +161,30 @@ static void proxy_flush(ev_loop *l, void *data)
 		http_server_flush(p->healthz_srv);
 }
 
+int proxy_http_listen(ev_loop *l, const char *addr, http_handler_fn *fn, void *data, int max_conns,
+                      http_server **out)
+{
+	struct http_server_opts o = {0};
+
+	o.listen = addr;
+	o.max_head = 8192;
+	o.request_timeout_ms = 10000;
+	o.idle_timeout_ms = 60000;
+	o.max_stream_queue = 1 << 16; /* nothing streams; a bound all the same */
+	o.max_conns = max_conns;
+	o.handler = fn;
+	o.data = data;
+	return http_server_start(l, &o, out);
+}
+
 static int proxy_listen(proxy *p, const char *addr, http_handler_fn *fn, http_server **out,
                         char *err, size_t errlen)
 {
-	struct http_server_opts o = {0};
 	int rc;
 
 	if (!addr || !addr[0])
 		return 0;
-	o.listen = addr;
-	o.max_head = 8192;
-	o.max_body = 0;
-	o.request_timeout_ms = 10000;
-	o.idle_timeout_ms = 60000;
-	o.max_stream_queue = 1 << 20;
-	o.max_conns = 64;
-	o.handler = fn;
-	o.data = p;
-	rc = http_server_start(p->loop, &o, out);
+	rc = proxy_http_listen(p->loop, addr, fn, p, 64, out);
 	if (rc < 0)
 		snprintf(err, errlen, "listen on %s: %s", addr, strerror(-rc));
 	return rc;

@@ -55,32 +55,6 @@ static int ct_sock(int type, const char *ip, int port, int do_connect)
 	return s;
 }
 
-/* IPv6 addresses become reachable once their local route is in, which the
- * kernel adds from a work queue a moment after the address: until a
- * datagram to the address arrives, DNAT to it would find no route. (No
- * conntrack hooks are registered yet, so these make no entries.) */
-static int ct_wait_local(const char *ip)
-{
-	net_addr a = rt_ip(ip);
-	struct sockaddr_storage ss;
-	socklen_t len;
-	int l = ct_sock(SOCK_DGRAM, ip, 9999, 0), c = socket(a.family, SOCK_DGRAM, 0), ok = 0;
-	struct pollfd p = {.fd = l, .events = POLLIN};
-
-	net_addr_to_sockaddr(&a, 9999, &ss, &len);
-	for (int i = 0; l >= 0 && c >= 0 && i < 200 && !ok; i++) {
-		if (sendto(c, "x", 1, 0, (struct sockaddr *)&ss, len) != 1)
-			usleep(10000); /* no route yet */
-		else
-			ok = poll(&p, 1, 10) == 1;
-	}
-	if (l >= 0)
-		close(l);
-	if (c >= 0)
-		close(c);
-	return ok ? 0 : -1;
-}
-
 /* Endpoint and node addresses on lo, service ranges routed to lo: DNAT in
  * the output hook turns them local before they would be dropped. */
 static int ct_net(void)
@@ -100,7 +74,7 @@ static int ct_net(void)
 	T_RC(h, rtnl_route_add(h, &svc6, NULL, "lo", 0), 0);
 	rtnl_close(h);
 	for (size_t i = 3; i < sizeof(addrs) / sizeof(addrs[0]); i++)
-		T(ct_wait_local(addrs[i]) == 0);
+		T(rt_wait_local(addrs[i]) == 0);
 	return 0;
 }
 

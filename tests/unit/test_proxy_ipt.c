@@ -616,34 +616,6 @@ UNIT_TEST(ipt_run_child)
 
 /* ---- real rules, real traffic ---- */
 
-static int tpi_wait_local(const char *ip)
-{
-	net_addr a = rt_ip(ip);
-	struct sockaddr_storage ss;
-	socklen_t len;
-	int l = socket(a.family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	int c = socket(a.family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	int ok = 0;
-	struct pollfd p = {.fd = l, .events = POLLIN};
-
-	net_addr_to_sockaddr(&a, 9999, &ss, &len);
-	if (l >= 0 && bind(l, (struct sockaddr *)&ss, len) < 0) {
-		close(l);
-		l = -1;
-	}
-	for (int i = 0; l >= 0 && c >= 0 && i < 200 && !ok; i++) {
-		if (sendto(c, "x", 1, 0, (struct sockaddr *)&ss, len) != 1)
-			usleep(10000);
-		else
-			ok = poll(&p, 1, 10) == 1;
-	}
-	if (l >= 0)
-		close(l);
-	if (c >= 0)
-		close(c);
-	return ok ? 0 : -1;
-}
-
 static int tpi_net(void)
 {
 	const char *addrs[] = {EP1, EP2, EP3, NODE, "fd00:201::1", "fd00:201::2"};
@@ -663,7 +635,7 @@ static int tpi_net(void)
 	T_RC(h, rtnl_route_add(h, &svc4, NULL, "svc0", 0), 0);
 	T_RC(h, rtnl_route_add(h, &svc6, NULL, "svc0", 0), 0);
 	rtnl_close(h);
-	T(tpi_wait_local("fd00:201::1") == 0 && tpi_wait_local("fd00:201::2") == 0);
+	T(rt_wait_local("fd00:201::1") == 0 && rt_wait_local("fd00:201::2") == 0);
 	return 0;
 }
 

@@ -133,8 +133,6 @@ static int tn_sync(struct tn *t, bool full)
 
 /* ---- the network ---- */
 
-static int tn_wait_local(const char *ip);
-
 static int tn_net(void)
 {
 	const char *addrs[] = {EP1,   EP2,   NODE,   CLIENT, CLIENT2, DECOY4, "198.18.200.4",
@@ -153,7 +151,7 @@ static int tn_net(void)
 	T_RC(h, rtnl_route_add(h, &svc6, NULL, "lo", 0), 0);
 	rtnl_close(h);
 	for (size_t i = 7; i < sizeof(addrs) / sizeof(addrs[0]); i++)
-		T(tn_wait_local(addrs[i]) == 0);
+		T(rt_wait_local(addrs[i]) == 0);
 	return 0;
 }
 
@@ -175,30 +173,6 @@ static int tn_sock(int type, const char *ip, int port)
 		return -1;
 	}
 	return s;
-}
-
-/* IPv6 addresses answer once the kernel added their local route (a moment
- * after the address). No DNAT rules exist yet. */
-static int tn_wait_local(const char *ip)
-{
-	int l = tn_sock(SOCK_DGRAM, ip, 9999), c = socket(rt_ip(ip).family, SOCK_DGRAM, 0), ok = 0;
-	struct pollfd p = {.fd = l, .events = POLLIN};
-	net_addr a = rt_ip(ip);
-	struct sockaddr_storage ss;
-	socklen_t len;
-
-	net_addr_to_sockaddr(&a, 9999, &ss, &len);
-	for (int i = 0; l >= 0 && c >= 0 && i < 200 && !ok; i++) {
-		if (sendto(c, "x", 1, 0, (struct sockaddr *)&ss, len) != 1)
-			usleep(10000);
-		else
-			ok = poll(&p, 1, 10) == 1;
-	}
-	if (l >= 0)
-		close(l);
-	if (c >= 0)
-		close(c);
-	return ok ? 0 : -1;
 }
 
 /* A client socket from src connected to ip:port: the fd, or -errno

@@ -16,6 +16,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <sched.h>
 #include <stdlib.h>
 #include <sys/socket.h>
@@ -167,6 +168,38 @@ static inline net_cidr rt_cidr(const char *s)
 	if (net_cidr_parse(s, &c, 1) < 0)
 		printf("    bad test CIDR %s\n", s);
 	return c;
+}
+
+/* IPv6 addresses become reachable once their local route is in, which the
+ * kernel adds from a work queue a moment after the address: until a datagram
+ * to the address arrives, DNAT to it would find no route. 0 once one
+ * arrived, -1 after 2 s. (Before any rule exists, so no conntrack entry.) */
+static inline int rt_wait_local(const char *ip)
+{
+	net_addr a = rt_ip(ip);
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int l = socket(a.family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	int c = socket(a.family, SOCK_DGRAM | SOCK_CLOEXEC, 0), ok = 0;
+	struct pollfd p = {.fd = l, .events = POLLIN};
+
+	if (net_addr_to_sockaddr(&a, 9999, &ss, &len) < 0 ||
+	    (l >= 0 && bind(l, (struct sockaddr *)&ss, len) < 0)) {
+		if (l >= 0)
+			close(l);
+		l = -1;
+	}
+	for (int i = 0; l >= 0 && c >= 0 && i < 200 && !ok; i++) {
+		if (sendto(c, "x", 1, 0, (struct sockaddr *)&ss, len) != 1)
+			usleep(10000); /* no route yet */
+		else
+			ok = poll(&p, 1, 10) == 1;
+	}
+	if (l >= 0)
+		close(l);
+	if (c >= 0)
+		close(c);
+	return ok ? 0 : -1;
 }
 
 #endif
