@@ -123,6 +123,7 @@ run: deps svcnet
 bench: svcnet
 	./bench/api/run
 	./bench/pods/run
+	./bench/proxy/run
 
 format:
 	clang-format -i $$(find src tests bench -name '*.[ch]')
