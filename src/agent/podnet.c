@@ -151,6 +151,20 @@ int podnet_node_setup(const struct podnet_node *n)
 	rtnl_close(h);
 	if (rc == 0 && (fams & 1))
 		rc = sysctl_set("net/ipv4/ip_forward", "1");
+	/* A Pod's packet to a Service IP is routed back out of the bridge it
+	 * came in by (the service CIDR is routed to the bridge). The kernel then
+	 * sends the Pod an ICMP redirect first, which spends the per-host ICMP
+	 * rate limit, so the reject that follows (port unreachable for a
+	 * Service without endpoints) is dropped and the client times out
+	 * instead of being refused. Pods have nothing to learn from a redirect. */
+	if (rc == 0 && (fams & 1))
+		rc = sysctl_set("net/ipv4/conf/all/send_redirects", "0");
+	if (rc == 0 && (fams & 1)) {
+		char path[64];
+
+		snprintf(path, sizeof(path), "net/ipv4/conf/%s/send_redirects", br);
+		rc = sysctl_set(path, "0");
+	}
 	if (rc == 0 && (fams & 2))
 		rc = sysctl_set("net/ipv6/conf/all/forwarding", "1");
 	return rc;
