@@ -43,9 +43,10 @@ agent_pod *agent_pod_new(agent *a, const char *uid, const char *ns, const char *
 	agent_pod *p;
 
 	/* The uid names files and directories: nothing but [A-Za-z0-9-]. */
-	if (!*uid || strlen(uid) > PODNET_UID_MAX || strspn(uid, "abcdefghijklmnopqrstuvwxyz"
-	                                                         "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-	                                                         "0123456789-") != strlen(uid) ||
+	if (!*uid || strlen(uid) > PODNET_UID_MAX ||
+	    strspn(uid, "abcdefghijklmnopqrstuvwxyz"
+	                "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	                "0123456789-") != strlen(uid) ||
 	    strlen(ns) >= sizeof(p->ns) || strlen(name) >= sizeof(p->name) ||
 	    dict_get(a->pods_by_uid, uid))
 		return NULL;
@@ -311,8 +312,8 @@ static int agent_pod_sync(agent_pod *p)
 		int grace = agent_pod_grace(p);
 
 		if (p->state != AGENT_POD_STOPPING && p->obj && agent_ctrs_running(p))
-			agent_api_event(a, p->obj, "Normal", "Killing", "Stopping pod (grace period %d s)",
-			                grace);
+			agent_api_event(a, p->obj, "Normal", "Killing",
+			                "Stopping pod (grace period %d s)", grace);
 		p->state = AGENT_POD_STOPPING;
 		/* again on every sync: a second delete with a shorter grace period
 		 * shortens it (runner_stop never lengthens one) */
@@ -363,9 +364,8 @@ static int agent_pod_sync(agent_pod *p)
 	if (p->state == AGENT_POD_RUNNING && !p->sandbox && !p->net_released && a->have_cidr &&
 	    !p->sandbox_timer) {
 		if (agent_sandbox_setup(p) < 0) {
-			long long ms = AGENT_SANDBOX_RETRY_MIN_MS << (p->sandbox_failures < 5
-			                                                  ? p->sandbox_failures
-			                                                  : 5);
+			long long ms = AGENT_SANDBOX_RETRY_MIN_MS
+			               << (p->sandbox_failures < 5 ? p->sandbox_failures : 5);
 
 			if (ms > AGENT_SANDBOX_RETRY_MAX_MS)
 				ms = AGENT_SANDBOX_RETRY_MAX_MS;
@@ -423,10 +423,8 @@ static int agent_pod_has_hostport(const json_t *pod)
 	json_t *cs = json_object_get(json_object_get(pod, "spec"), "containers"), *c, *pt;
 	size_t i, j;
 
-	json_array_foreach(cs, i, c)
-	{
-		json_array_foreach(json_object_get(c, "ports"), j, pt)
-		{
+	json_array_foreach (cs, i, c) {
+		json_array_foreach (json_object_get(c, "ports"), j, pt) {
 			if (json_integer_value(json_object_get(pt, "hostPort")) > 0)
 				return 1;
 		}
@@ -608,6 +606,35 @@ void agent_pods_synced(agent *a)
 		agent_pod_queue(v); /* adopted Pods the API no longer has go now */
 }
 
+/* json_equal, with object members whose value is null counted as absent: a
+ * patch's "lastProbeTime": null is stored as no member at all (merge-patch
+ * semantics), which is no difference. */
+static int agent_json_same(const json_t *a, const json_t *b)
+{
+	const char *k;
+	json_t *v;
+	size_t i;
+
+	if (json_is_object(a) && json_is_object(b)) {
+		json_object_foreach ((json_t *)a, k, v)
+			if (!json_is_null(v) && !agent_json_same(v, json_object_get(b, k)))
+				return 0;
+		json_object_foreach ((json_t *)b, k, v)
+			if (!json_is_null(v) && !json_object_get(a, k))
+				return 0;
+		return 1;
+	}
+	if (json_is_array(a) && json_is_array(b)) {
+		if (json_array_size(a) != json_array_size(b))
+			return 0;
+		json_array_foreach ((json_t *)a, i, v)
+			if (!agent_json_same(v, json_array_get(b, i)))
+				return 0;
+		return 1;
+	}
+	return json_equal((json_t *)a, (json_t *)b);
+}
+
 /* The kubelet's status manager re-checks the API's copy now and then: if
  * something else changed a Pod's status (a client patching /status, a
  * restored backup), the agent's view is written again. Called from the
@@ -626,11 +653,11 @@ void agent_pods_resync(agent *a)
 
 		if (!p->sent || p->status_req || p->api_retry || p->gone)
 			continue;
-		json_object_foreach(p->sent, key, val)
-		{
-			if (!json_equal(val, json_object_get(stored, key))) {
-				log_info("agent", "pod %s/%s: status.%s differs from the agent's; "
-				                  "writing it again",
+		json_object_foreach (p->sent, key, val) {
+			if (!agent_json_same(val, json_object_get(stored, key))) {
+				log_info("agent",
+				         "pod %s/%s: status.%s differs from the agent's; "
+				         "writing it again",
 				         p->ns, p->name, key);
 				json_decref(p->sent);
 				p->sent = NULL;
