@@ -39,7 +39,7 @@ static int prom_val(buf *b, double v)
 		return buf_puts(b, v > 0 ? "+Inf" : "-Inf");
 	if (v == floor(v) && fabs(v) < 1e15)
 		return buf_printf(b, "%.0f", v);
-	return buf_printf(b, "%.9g", v);
+	return buf_printf(b, "%.15g", v); /* unix timestamps keep their microseconds */
 }
 
 int prom_sample(buf *b, const char *name, const char *labels, double v)
