@@ -188,7 +188,7 @@ class Sandbox:
 
     def assert_gone(self, snap):
         """Nothing of the sandbox is left anywhere."""
-        assert not [n for n in netns_list() if n.startswith("svcnet-")], netns_list()
+        assert not [n for n in netns_list() if n.startswith("svcnet-node-")], netns_list()
         ours = [l for l in link_names() if l == "svcnet0" or l.startswith("svn-")]
         assert not ours, ours
         assert not [r for r in routes("-4") if "198.18." in r or "svcnet" in r]
@@ -246,7 +246,7 @@ def test_up_zero_nodes_then_down_twice():
         assert "default" in names
         addr = run("ip", "-o", "-4", "addr", "show", "dev", "svcnet0").stdout
         assert "198.18.0.1/24" in addr
-        assert not [n for n in netns_list() if n.startswith("svcnet-")]
+        assert not [n for n in netns_list() if n.startswith("svcnet-node-")]
         assert_root_is_clean_while_up(snap)
         st = s.state()
         assert st["bridge"] == "svcnet0" and st["nodes"] == []
