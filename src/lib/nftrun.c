@@ -2,10 +2,13 @@
 #include "lib/nftrun.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <nftables/libnftables.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 /* libnftables hands a buffer's contents out once (the next call returns
  * what came since), so the caller reads it once and passes it here. */
@@ -79,6 +82,60 @@ int nftrun_apply(const char *script, char *err, size_t errlen)
 	if (!script)
 		return -EINVAL;
 	return nftrun_once(script, 0, NULL, err, errlen);
+}
+
+int nftrun_apply_isolated(const char *script, char *err, size_t errlen)
+{
+	int pfd[2], status = 0, rc;
+	char msg[512];
+	ssize_t n, got = 0;
+	pid_t pid;
+
+	if (!script)
+		return -EINVAL;
+	if (pipe2(pfd, O_CLOEXEC) < 0)
+		return -errno;
+	pid = fork();
+	if (pid < 0) {
+		rc = -errno;
+		close(pfd[0]);
+		close(pfd[1]);
+		return rc;
+	}
+	if (pid == 0) {
+		/* The child: its memory, libnftables' parse of the whole
+		 * transaction included, goes with it. */
+		char e[512] = "";
+
+		close(pfd[0]);
+		rc = nftrun_apply(script, e, sizeof(e));
+		if (rc < 0 && write(pfd[1], e, strlen(e)) < 0)
+			_exit(3);
+		_exit(rc == 0 ? 0 : rc == -ENOMEM ? 2 : rc == -ENOENT ? 4 : 1);
+	}
+	close(pfd[1]);
+	while ((n = read(pfd[0], msg + got, sizeof(msg) - 1 - (size_t)got)) > 0)
+		got += n;
+	msg[got] = 0;
+	close(pfd[0]);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return 0;
+	if (err && errlen)
+		snprintf(err, errlen, "%s", got ? msg : "nftables: the applying process failed");
+	if (!WIFEXITED(status))
+		return -EIO;
+	switch (WEXITSTATUS(status)) {
+	case 2:
+		return -ENOMEM;
+	case 4:
+		return -ENOENT;
+	case 1:
+		return -EINVAL;
+	default:
+		return -EIO;
+	}
 }
 
 int nftrun_list(const char *cmd, char **out, char *err, size_t errlen)

@@ -12,6 +12,12 @@
  * when what a command names does not exist), or -ENOMEM. */
 int nftrun_apply(const char *script, char *err, size_t errlen);
 
+/* nftrun_apply in a forked child: the same transaction, but libnftables'
+ * parse of a large script (hundreds of MB for 300,000 elements) never
+ * grows the caller's heap, whose memory glibc would keep. For large scripts
+ * from a single-threaded caller; same returns (-EIO when the child died). */
+int nftrun_apply_isolated(const char *script, char *err, size_t errlen);
+
 /* Runs a listing command ("list table ip svcnet") and returns its output
  * (malloc'd, caller frees) in *out. 0, -ENOENT when the object does not
  * exist, -EINVAL with err, -ENOMEM. */

@@ -561,12 +561,20 @@ static void pxnft_full_script(struct pxnft_full *f, struct pxnft_state *st)
 	pxnft_full_stale(f);
 }
 
+/* Scripts this long are applied from a child process (full syncs of large
+ * clusters): libnftables' parse of 210,000 elements peaks at about 300 MB,
+ * which the proxy's heap would keep (RSS 130 MB at 10,000 services after
+ * malloc_trim, measured by bench/proxy). Short ones keep the fast path. */
+#define PXNFT_ISOLATE_BYTES (1u << 20)
+
 static int pxnft_apply(pxb *b, struct pxnft_script *s, char *err, size_t errlen)
 {
 	buf out = BUF_INIT;
 	int rc = pxnft_script_finish(s, &out);
 
-	if (rc == 0 && out.len)
+	if (rc == 0 && out.len >= PXNFT_ISOLATE_BYTES)
+		rc = nftrun_apply_isolated(out.data, err, errlen);
+	else if (rc == 0 && out.len)
 		rc = nftrun_ctx_apply(b->nr, out.data, err, errlen);
 	else if (rc < 0)
 		snprintf(err, errlen, "nftables: out of memory building the script");

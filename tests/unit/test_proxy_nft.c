@@ -1371,3 +1371,26 @@ UNIT_TEST(nft_sync_timing_in_netns)
 {
 	RUN_IN_NETNS(tn_timing);
 }
+
+/* The forked apply: same transaction, same errors, in the caller's namespace. */
+static int tn_isolated(void)
+{
+	char err[256] = "", *out = NULL;
+
+	T(nftrun_apply_isolated("add table ip iso\nadd chain ip iso c\n", err, sizeof(err)) == 0);
+	T(nftrun_list("list chain ip iso c", &out, err, sizeof(err)) == 0);
+	free(out);
+	err[0] = 0;
+	T(nftrun_apply_isolated("add chain ip iso d\nadd rule ip iso d bogus\n", err,
+	                        sizeof(err)) == -EINVAL);
+	T(err[0] != 0);
+	/* all or nothing: d was not made either */
+	T(nftrun_list("list chain ip iso d", &out, err, sizeof(err)) == -ENOENT);
+	T(nftrun_apply_isolated("delete table ip iso\n", err, sizeof(err)) == 0);
+	return 0;
+}
+
+UNIT_TEST(nft_apply_isolated_in_netns)
+{
+	RUN_IN_NETNS(tn_isolated);
+}
