@@ -978,7 +978,9 @@ static int pxnft_sync(pxb *b, const struct pxb_sync *s, struct pxb_result *res, 
  */
 static int pxnft_chain_exists(int family, const char *table, const char *chain)
 {
-	char msg[8192]; /* MNL_SOCKET_BUFFER_SIZE, which is not a constant expression */
+	/* MNL_SOCKET_BUFFER_SIZE is not a constant expression; zeroed because
+	 * libmnl leaves attribute padding as it finds it. */
+	char msg[8192] = {0};
 	struct mnl_socket *nl = mnl_socket_open(NETLINK_NETFILTER);
 	struct nlmsghdr *nlh;
 	struct nfgenmsg *nfg;
