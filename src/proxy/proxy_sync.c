@@ -86,8 +86,14 @@ static long long period_tick(ev_loop *l, ev_timer *t, void *data)
 	proxy *p = data;
 	uint64_t now = ev_clock_ms();
 
-	if (!p->started || p->need_full)
+	if (!p->started)
 		return p->cfg.canary_ms;
+	if (p->need_full) {
+		/* A failed sync has its retry timer; a change lost to ENOMEM has not. */
+		if (!p->sync_timer)
+			proxy_sync_schedule(p, false);
+		return p->cfg.canary_ms;
+	}
 	for (int i = 0; i < p->nfam; i++) {
 		int ok = p->ops->canary_ok(p->fam[i].be);
 
