@@ -59,23 +59,9 @@ static int ct_sock(int type, const char *ip, int port, int do_connect)
  * the output hook turns them local before they would be dropped. */
 static int ct_net(void)
 {
-	const char *addrs[] = {EP1, EP2, NODE, EP1_6, EP2_6, "fd00:202::1"};
-	net_cidr svc4 = rt_cidr("198.18.200.0/24"), svc6 = rt_cidr("fd00:200::/64");
-	rtnl *h = rtnl_open();
+	static const char *const addrs[] = {EP1, EP2, NODE, EP1_6, EP2_6, "fd00:202::1"};
 
-	T(h);
-	T_RC(h, rtnl_link_set_up(h, "lo", 1), 0);
-	for (size_t i = 0; i < sizeof(addrs) / sizeof(addrs[0]); i++) {
-		net_addr a = rt_ip(addrs[i]);
-
-		T_RC(h, rtnl_addr_add(h, "lo", &a, a.family == AF_INET ? 32 : 128, 0), 0);
-	}
-	T_RC(h, rtnl_route_add(h, &svc4, NULL, "lo", 0), 0);
-	T_RC(h, rtnl_route_add(h, &svc6, NULL, "lo", 0), 0);
-	rtnl_close(h);
-	for (size_t i = 3; i < sizeof(addrs) / sizeof(addrs[0]); i++)
-		T(rt_wait_local(addrs[i]) == 0);
-	return 0;
+	return rt_proxy_net(addrs, sizeof(addrs) / sizeof(addrs[0]), "lo");
 }
 
 static int ct_nft(const char *script)

@@ -202,4 +202,29 @@ static inline int rt_wait_local(const char *ip)
 	return ok ? 0 : -1;
 }
 
+/* The proxy tests' network: lo up, every address of addrs on lo (/32,
+ * /128), the service ranges 198.18.200.0/24 and fd00:200::/64 routed to
+ * svc_dev (lo, or a link made before), then every IPv6 address waited for.
+ * DNAT in the output hook turns service addresses local. 0 or -1. */
+static inline int rt_proxy_net(const char *const *addrs, size_t n, const char *svc_dev)
+{
+	net_cidr svc4 = rt_cidr("198.18.200.0/24"), svc6 = rt_cidr("fd00:200::/64");
+	rtnl *h = rtnl_open();
+
+	T(h);
+	T_RC(h, rtnl_link_set_up(h, "lo", 1), 0);
+	for (size_t i = 0; i < n; i++) {
+		net_addr a = rt_ip(addrs[i]);
+
+		T_RC(h, rtnl_addr_add(h, "lo", &a, a.family == AF_INET ? 32 : 128, 0), 0);
+	}
+	T_RC(h, rtnl_route_add(h, &svc4, NULL, svc_dev, 0), 0);
+	T_RC(h, rtnl_route_add(h, &svc6, NULL, svc_dev, 0), 0);
+	rtnl_close(h);
+	for (size_t i = 0; i < n; i++)
+		if (strchr(addrs[i], ':'))
+			T(rt_wait_local(addrs[i]) == 0);
+	return 0;
+}
+
 #endif
