@@ -70,7 +70,7 @@
 #define PXB_MASQ_MARK_DEFAULT 0x4000u
 
 struct pxb_config {
-	int family;           /* AF_INET or AF_INET6 */
+	int family; /* AF_INET or AF_INET6 */
 	const char *node_name;
 	/* The Pods' addresses (kube-proxy's --cluster-cidr, its "local traffic
 	 * detector"); family 0: unknown, so every packet to a cluster IP is
@@ -105,6 +105,10 @@ typedef struct pxb pxb;
 
 struct pxb_ops {
 	const char *name; /* "nftables", "iptables" */
+	/* Full resyncs come at most this often, even with a shorter
+	 * --sync-period (0: every sync period): a mode whose full sync blocks
+	 * the loop for long at scale asks for fewer. */
+	unsigned full_resync_min_s;
 	/* Checks what the mode needs (the kernel's nf_tables, the iptables-restore
 	 * binary) and allocates. 0, -ENOMEM, or -ENOTSUP with a reason in err. */
 	int (*create)(const struct pxb_config *cfg, pxb **out, char *err, size_t errlen);

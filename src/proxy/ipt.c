@@ -679,6 +679,9 @@ const buf *pxipt_last_input(const pxb *b)
 
 const struct pxb_ops pxb_ipt_ops = {
     .name = "iptables",
+    /* kube-proxy's largeClusterFullSyncPeriod: iptables-restore of 10,000
+     * Services takes tens of seconds; the canary still catches a flush. */
+    .full_resync_min_s = 3600,
     .create = pxipt_create,
     .sync = pxipt_sync,
     .canary_ok = pxipt_canary_ok,

@@ -242,7 +242,7 @@ int proxy_start(ev_loop *l, httpc *api, const struct proxy_config *cfg, proxy **
 	mc.node_name = p->cfg.node_name;
 	mc.proxy_name = p->cfg.proxy_name;
 	mc.start_time = proxy_wall();
-	p->hc = proxy_hc_new(l, p->cfg.hc_bind);
+	p->hc = proxy_hc_new(l);
 	if (pxm_new(&mc, &p->model) < 0 || !p->hc)
 		goto fail_nomem;
 	rc = proxy_http_start(p, err, errlen);

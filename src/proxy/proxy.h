@@ -42,8 +42,6 @@ struct proxy_config {
 	int canary_ms;            /* how often the canary is checked (5000) */
 	const char *metrics_addr; /* "127.0.0.1:10249" by default; "" for none */
 	const char *healthz_addr; /* "0.0.0.0:10256" by default; "" for none */
-	/* healthCheckNodePort listeners bind this address (NULL: all). */
-	const char *hc_bind;
 };
 
 /* Defaults for every zero field. */

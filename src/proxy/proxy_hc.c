@@ -36,7 +36,6 @@ struct hc_srv {
 
 struct proxy_hc {
 	ev_loop *loop;
-	char *bind;
 	dict *ports; /* svcport key -> struct hc_port */
 	struct hc_srv **srv;
 	size_t nsrv;
@@ -50,17 +49,15 @@ static void hc_flush(ev_loop *l, void *data)
 		http_server_flush(hc->srv[i]->srv);
 }
 
-struct proxy_hc *proxy_hc_new(ev_loop *l, const char *bind_addr)
+struct proxy_hc *proxy_hc_new(ev_loop *l)
 {
 	struct proxy_hc *hc = calloc(1, sizeof(*hc));
 
 	if (!hc)
 		return NULL;
 	hc->loop = l;
-	hc->bind = strdup(bind_addr && bind_addr[0] ? bind_addr : "0.0.0.0");
 	hc->ports = dict_new();
-	if (!hc->bind || !hc->ports || ev_add_before_sleep(l, hc_flush, hc) < 0) {
-		free(hc->bind);
+	if (!hc->ports || ev_add_before_sleep(l, hc_flush, hc) < 0) {
 		dict_free(hc->ports, NULL);
 		free(hc);
 		return NULL;
@@ -83,7 +80,6 @@ void proxy_hc_free(struct proxy_hc *hc)
 		hc_srv_free(hc->srv[i]);
 	free(hc->srv);
 	dict_free(hc->ports, free);
-	free(hc->bind);
 	free(hc);
 }
 
@@ -151,7 +147,7 @@ static struct hc_srv *hc_start(struct proxy_hc *hc, const struct hc_port *e)
 {
 	struct hc_srv *s = calloc(1, sizeof(*s)), **v;
 	const char *slash = strchr(e->nsn, '/');
-	char addr[300];
+	char addr[32];
 	int rc;
 
 	if (!s)
@@ -166,8 +162,7 @@ static struct hc_srv *hc_start(struct proxy_hc *hc, const struct hc_port *e)
 	s->port = e->port;
 	snprintf(s->ns, sizeof(s->ns), "%.*s", (int)(slash - e->nsn), e->nsn);
 	snprintf(s->name, sizeof(s->name), "%s", slash + 1);
-	snprintf(addr, sizeof(addr), strchr(hc->bind, ':') ? "[%s]:%u" : "%s:%u", hc->bind,
-	         e->port);
+	snprintf(addr, sizeof(addr), "0.0.0.0:%u", e->port);
 	rc = proxy_http_listen(hc->loop, addr, hc_handler, s, 256, &s->srv);
 	if (rc < 0) {
 		/* kube-proxy logs and goes on: the rules still work, only the

@@ -77,7 +77,8 @@ bool proxy_healthy(const proxy *p, uint64_t now_ms);
 
 /* proxy_hc.c: one HTTP listener per healthCheckNodePort. */
 struct proxy_hc;
-struct proxy_hc *proxy_hc_new(ev_loop *l, const char *bind_addr);
+/* Listeners bind every address, as kube-proxy's do. */
+struct proxy_hc *proxy_hc_new(ev_loop *l);
 /* Brings the listeners in line with the ports (a full list: full = true, or
  * the changes' cur/old ports). */
 void proxy_hc_update(struct proxy_hc *hc, const struct pxm_change *ch, size_t n,

@@ -67,18 +67,13 @@ void proxy_sync_schedule(proxy *p, bool now)
 	proxy_sync_at(p, now || !p->last_start_ms || next <= t ? 0 : (long long)(next - t));
 }
 
-/* How often everything is rewritten. nftables: every sync period, as the
- * issue of the mode asks and as cheap as it is. iptables: an hour, as
- * kube-proxy does since 1.27 (largeClusterFullSyncPeriod): iptables-restore
- * of 10,000 services takes tens of seconds, blocking the loop; the canary
- * still catches a flush within seconds. */
+/* How often everything is rewritten: the sync period, or less often when
+ * the mode asks (pxb_ops.full_resync_min_s). */
 static uint64_t proxy_full_period_ms(const proxy *p)
 {
-	uint64_t ms = (uint64_t)p->cfg.sync_period_ms;
+	uint64_t ms = (uint64_t)p->cfg.sync_period_ms, min = 1000ull * p->ops->full_resync_min_s;
 
-	if (p->ops == &pxb_ipt_ops && ms < 3600000)
-		ms = 3600000;
-	return ms;
+	return ms < min ? min : ms;
 }
 
 static long long period_tick(ev_loop *l, ev_timer *t, void *data)
