@@ -7,7 +7,7 @@
 
 #include "agent/agent.h"
 #include "cmd/cmd.h"
-#include "lib/hostns.h"
+#include "lib/duration.h"
 #include "lib/log.h"
 
 static void agent_usage(FILE *f)
@@ -108,19 +108,15 @@ int cmd_agent(int argc, char **argv)
 			cfg.service_cidr = optarg;
 			break;
 		case 'm':
-		case 'P': {
-			long long ms = hostns_parse_duration_ms(optarg);
-
-			if (ms < 0 || ms > 86400000LL || (o == 'P' && ms < 1000)) {
-				fprintf(stderr,
-				        "svcnet agent: %s %s: not a duration (like 250ms, 1s; "
-				        "the sync period at least 1s)\n",
-				        o == 'm' ? "--min-sync-period" : "--sync-period", optarg);
+			if (duration_flag("agent", "--min-sync-period", optarg, 0,
+			                  &cfg.min_sync_ms) < 0)
 				return 2;
-			}
-			*(o == 'm' ? &cfg.min_sync_ms : &cfg.sync_period_ms) = (int)ms;
 			break;
-		}
+		case 'P':
+			if (duration_flag("agent", "--sync-period", optarg, 1000,
+			                  &cfg.sync_period_ms) < 0)
+				return 2;
+			break;
 		case 'f':
 			cfg.heartbeat_s = atoi(optarg);
 			if (cfg.heartbeat_s < 1) {

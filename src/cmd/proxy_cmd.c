@@ -9,6 +9,7 @@
 
 #include "client/httpc.h"
 #include "cmd/cmd.h"
+#include "lib/duration.h"
 #include "lib/ev.h"
 #include "lib/hostns.h"
 #include "lib/log.h"
@@ -53,19 +54,6 @@ static void proxy_on_signal(ev_loop *l, int fd, void *data, int mask)
 		log_info("proxy", "signal %u: stopping (the rules stay)", si.ssi_signo);
 		ev_stop(l);
 	}
-}
-
-static int proxy_duration(const char *flag, const char *v, int *out)
-{
-	long long ms = hostns_parse_duration_ms(v);
-
-	if (ms < 0 || ms > 24LL * 3600 * 1000) {
-		fprintf(stderr, "svcnet proxy: %s %s: not a duration (like 250ms, 1s, 2m)\n", flag,
-		        v);
-		return -1;
-	}
-	*out = (int)ms;
-	return 0;
 }
 
 static int proxy_main(const char *kubeconfig, const struct proxy_config *cfg)
@@ -155,17 +143,14 @@ int cmd_proxy(int argc, char **argv)
 			cfg.masquerade_all = true;
 			break;
 		case 'i':
-			if (proxy_duration("--min-sync-period", optarg, &cfg.min_sync_ms) < 0)
+			if (duration_flag("proxy", "--min-sync-period", optarg, 0,
+			                  &cfg.min_sync_ms) < 0)
 				return 2;
 			break;
 		case 's':
-			if (proxy_duration("--sync-period", optarg, &cfg.sync_period_ms) < 0)
+			if (duration_flag("proxy", "--sync-period", optarg, 1000,
+			                  &cfg.sync_period_ms) < 0)
 				return 2;
-			if (cfg.sync_period_ms < 1000) {
-				fprintf(stderr,
-				        "svcnet proxy: --sync-period must be at least 1s\n");
-				return 2;
-			}
 			break;
 		case 'a':
 			cfg.metrics_addr = optarg;

@@ -32,13 +32,12 @@ struct ev_loop {
 	int nfiles;
 	ev_timer **heap;
 	size_t nheap, capheap;
-	ev_hook_fn *before_sleep;
-	void *before_sleep_data;
-	/* More hooks for pieces that share a loop (the proxy inside the agent). */
+	/* [0]: ev_set_before_sleep's; the rest: ev_add_before_sleep's, for
+	 * pieces that share a loop (the proxy inside the agent). */
 	struct {
 		ev_hook_fn *fn;
 		void *data;
-	} extra[EV_MAX_HOOKS];
+	} hooks[1 + EV_MAX_HOOKS];
 };
 
 uint64_t ev_clock_ms(void)
@@ -294,16 +293,16 @@ static void ev_run_timers(ev_loop *l)
 
 void ev_set_before_sleep(ev_loop *l, ev_hook_fn *fn, void *data)
 {
-	l->before_sleep = fn;
-	l->before_sleep_data = data;
+	l->hooks[0].fn = fn;
+	l->hooks[0].data = data;
 }
 
 int ev_add_before_sleep(ev_loop *l, ev_hook_fn *fn, void *data)
 {
-	for (int i = 0; i < EV_MAX_HOOKS; i++)
-		if (!l->extra[i].fn) {
-			l->extra[i].fn = fn;
-			l->extra[i].data = data;
+	for (int i = 1; i <= EV_MAX_HOOKS; i++)
+		if (!l->hooks[i].fn) {
+			l->hooks[i].fn = fn;
+			l->hooks[i].data = data;
 			return 0;
 		}
 	return -ENOSPC;
@@ -311,9 +310,9 @@ int ev_add_before_sleep(ev_loop *l, ev_hook_fn *fn, void *data)
 
 void ev_del_before_sleep(ev_loop *l, ev_hook_fn *fn, void *data)
 {
-	for (int i = 0; i < EV_MAX_HOOKS; i++)
-		if (l->extra[i].fn == fn && l->extra[i].data == data)
-			l->extra[i].fn = NULL;
+	for (int i = 1; i <= EV_MAX_HOOKS; i++)
+		if (l->hooks[i].fn == fn && l->hooks[i].data == data)
+			l->hooks[i].fn = NULL;
 }
 
 void ev_stop(ev_loop *l)
@@ -334,11 +333,9 @@ void ev_run(ev_loop *l)
 	while (!l->stop) {
 		int timeout = -1, n;
 
-		if (l->before_sleep)
-			l->before_sleep(l, l->before_sleep_data);
-		for (int i = 0; i < EV_MAX_HOOKS; i++)
-			if (l->extra[i].fn)
-				l->extra[i].fn(l, l->extra[i].data);
+		for (int i = 0; i <= EV_MAX_HOOKS; i++)
+			if (l->hooks[i].fn)
+				l->hooks[i].fn(l, l->hooks[i].data);
 		if (l->stop)
 			break;
 		if (l->wake) {

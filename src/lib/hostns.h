@@ -10,8 +10,4 @@
  * (also when that cannot be told). */
 int hostns_is_host(void);
 
-/* "250ms", "1s", "1.5s", "2m", "0" -> milliseconds, as Go durations read;
- * -1 for anything else or a negative value. */
-long long hostns_parse_duration_ms(const char *s);
-
 #endif

@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "lib/ev.h"
-#include "lib/hostns.h"
+#include "lib/duration.h"
 #include "lib/prom.h"
 #include "unit.h"
 
@@ -55,19 +55,19 @@ UNIT_TEST(prom_histogram_labels)
 
 UNIT_TEST(hostns_durations)
 {
-	CHECK(hostns_parse_duration_ms("0") == 0);
-	CHECK(hostns_parse_duration_ms("250ms") == 250);
-	CHECK(hostns_parse_duration_ms("1s") == 1000);
-	CHECK(hostns_parse_duration_ms("1.5s") == 1500);
-	CHECK(hostns_parse_duration_ms("2m") == 120000);
-	CHECK(hostns_parse_duration_ms("1h") == 3600000);
-	CHECK(hostns_parse_duration_ms("5") == -1); /* no unit */
-	CHECK(hostns_parse_duration_ms("-1s") == -1);
-	CHECK(hostns_parse_duration_ms("1x") == -1);
-	CHECK(hostns_parse_duration_ms("") == -1);
-	CHECK(hostns_parse_duration_ms("s") == -1);
-	CHECK(hostns_parse_duration_ms("nans") == -1);
-	CHECK(hostns_parse_duration_ms(NULL) == -1);
+	CHECK(duration_parse_ms("0") == 0);
+	CHECK(duration_parse_ms("250ms") == 250);
+	CHECK(duration_parse_ms("1s") == 1000);
+	CHECK(duration_parse_ms("1.5s") == 1500);
+	CHECK(duration_parse_ms("2m") == 120000);
+	CHECK(duration_parse_ms("1h") == 3600000);
+	CHECK(duration_parse_ms("5") == -1); /* no unit */
+	CHECK(duration_parse_ms("-1s") == -1);
+	CHECK(duration_parse_ms("1x") == -1);
+	CHECK(duration_parse_ms("") == -1);
+	CHECK(duration_parse_ms("s") == -1);
+	CHECK(duration_parse_ms("nans") == -1);
+	CHECK(duration_parse_ms(NULL) == -1);
 }
 
 static int hook_runs[3];
