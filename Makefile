@@ -124,6 +124,7 @@ bench: svcnet
 	./bench/api/run
 	./bench/pods/run
 	./bench/proxy/run
+	./bench/dns/run
 
 format:
 	clang-format -i $$(find src tests bench -name '*.[ch]')

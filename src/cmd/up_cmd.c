@@ -8,6 +8,7 @@
 
 #include "cmd/cmd.h"
 #include "lib/log.h"
+#include "lib/net.h"
 #include "sandbox/sandbox.h"
 
 /* Declared here too so this file builds before cmd.h lists it. */
@@ -32,8 +33,15 @@ static void up_usage(FILE *f)
 	        "  --data-dir DIR       state, kubeconfig and logs (default %s)\n"
 	        "  --detach             exit once Ready; stop it later with `svcnet down`\n"
 	        "  --timeout SECONDS    for the server and the nodes to be Ready (default 60)\n"
+	        "  --dns-upstream IP[:PORT]  where the cluster DNS forwards names outside\n"
+	        "                       cluster.local (repeatable, up to %d; default none:\n"
+	        "                       such names get REFUSED, nothing is sent to the host's\n"
+	        "                       resolver)\n"
+	        "  --no-dns             no cluster DNS addon (kube-system/kube-dns at %s\n"
+	        "                       and a svcnet dns Pod on each node; with --proxy-mode\n"
+	        "                       none that Service IP does not route, ask a DNS Pod)\n"
 	        "  --log-level LEVEL    debug, info, warn, error (default info)\n",
-	        SANDBOX_MAX_NODES, SANDBOX_DEFAULT_DIR);
+	        SANDBOX_MAX_NODES, SANDBOX_DEFAULT_DIR, SANDBOX_MAX_UPSTREAMS, "10.43.0.10");
 }
 
 static int up_int(const char *flag, const char *s, int lo, int hi, int *out)
@@ -52,6 +60,22 @@ static int up_int(const char *flag, const char *s, int lo, int hi, int *out)
 	return 0;
 }
 
+/* "none", an IP, or IP:PORT (IPv6 in brackets): what `svcnet dns
+ * --upstream` takes, checked here so that a typo fails `up`, not a Pod. */
+static int up_upstream(const char *s)
+{
+	char host[64];
+	net_addr a;
+	int port;
+
+	if (!strcmp(s, "none") || net_addr_parse(s, &a) == 0)
+		return 0;
+	if (net_parse_hostport(s, host, sizeof(host), &port) == 0 && net_addr_parse(host, &a) == 0)
+		return 0;
+	fprintf(stderr, "svcnet up: --dns-upstream wants IP[:PORT] or none, got \"%s\"\n", s);
+	return -1;
+}
+
 int cmd_up(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -62,6 +86,8 @@ int cmd_up(int argc, char **argv)
 	    {"timeout", required_argument, NULL, 't'},
 	    {"node-cidr-mask-size", required_argument, NULL, 'c'},
 	    {"log-level", required_argument, NULL, 'v'},
+	    {"dns-upstream", required_argument, NULL, 'u'},
+	    {"no-dns", no_argument, NULL, 'N'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -104,6 +130,21 @@ int cmd_up(int argc, char **argv)
 				return 2;
 			}
 			log_set_level((enum log_level)lvl);
+			break;
+		case 'u':
+			if (up_upstream(optarg) < 0)
+				return 2;
+			if (o.dns_nupstreams == SANDBOX_MAX_UPSTREAMS) {
+				fprintf(stderr, "svcnet up: at most %d --dns-upstream\n",
+				        SANDBOX_MAX_UPSTREAMS);
+				return 2;
+			}
+			/* "none" alone means no forwarding; with others it is noise */
+			if (strcmp(optarg, "none"))
+				o.dns_upstreams[o.dns_nupstreams++] = optarg;
+			break;
+		case 'N':
+			o.no_dns = 1;
 			break;
 		case 'h':
 			up_usage(stdout);

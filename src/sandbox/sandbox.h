@@ -8,7 +8,10 @@
  * pinned at /run/netns/svcnet-node-<i>, whose eth0 (198.18.0.<10+i>/24) is the
  * peer of svn-node-<i>; it has no default route, so nothing can leave the
  * machine. The API server runs in the root namespace on 198.18.0.1:6443, each
- * node's agent inside its namespace.
+ * node's agent inside its namespace. Once the nodes are Ready, `up` adds the
+ * cluster DNS through the API (sandbox_dns.c): the Service kube-system/kube-dns
+ * at 10.43.0.10, where every Pod's resolv.conf points, and a `svcnet dns` Pod
+ * on each node; they are ordinary Pods, so `down` stops them with the others.
  *
  * Data dir layout (default /var/lib/svcnet/sandbox):
  *   server/             the server's --data-dir
@@ -22,8 +25,9 @@
 #ifndef SVCNET_SANDBOX_H
 #define SVCNET_SANDBOX_H
 
-#define SANDBOX_DEFAULT_DIR "/var/lib/svcnet/sandbox"
-#define SANDBOX_MAX_NODES   200
+#define SANDBOX_DEFAULT_DIR   "/var/lib/svcnet/sandbox"
+#define SANDBOX_MAX_NODES     200
+#define SANDBOX_MAX_UPSTREAMS 4
 
 struct sandbox_up_opts {
 	const char *data_dir;   /* NULL: SANDBOX_DEFAULT_DIR */
@@ -32,9 +36,16 @@ struct sandbox_up_opts {
 	int detach;             /* exit once Ready instead of supervising */
 	int timeout_s;          /* for the server and the nodes to be Ready; 0 = 60 */
 	int node_cidr_mask;     /* size of each node's pod CIDR; 0 = the server's (24) */
+	/* The cluster DNS Pods' upstreams (IP[:PORT]); none: no forwarding, as
+	 * the machine has no resolver to forward to. */
+	const char *dns_upstreams[SANDBOX_MAX_UPSTREAMS];
+	int dns_nupstreams;
+	int no_dns; /* no cluster DNS addon */
 };
 
-/* Builds the sandbox, waits until every node is Ready, then supervises it
+/* Builds the sandbox, waits until every node is Ready, creates the cluster
+ * DNS addon (kube-dns and one `svcnet dns` Pod per node; a warning, not a
+ * failure, when it does not come up), then supervises it
  * until SIGINT/SIGTERM (and tears it down) or, with detach, returns at once.
  * 0 on success; 1 after a failure, with everything made torn down again. */
 int sandbox_up(const struct sandbox_up_opts *o);

@@ -1,7 +1,7 @@
 /*
- * sandbox_api.c - blocking GETs against the sandbox's server, for `up` to
- * wait on /readyz and on the Nodes: httpc on a loop of its own that runs
- * only while a request is in flight.
+ * sandbox_api.c - blocking requests against the sandbox's server, for `up`
+ * to wait on /readyz and on the Nodes and to create the cluster addons:
+ * httpc on a loop of its own that runs only while a request is in flight.
  */
 #include <errno.h>
 #include <jansson.h>
@@ -68,14 +68,17 @@ static void sandbox_get_done(httpc_req *r, int err, http_response *resp, void *d
 	ev_stop(g->loop);
 }
 
-int sandbox_api_get(sandbox_api *a, const char *path, int timeout_ms, int *status, buf *out)
+int sandbox_api_call(sandbox_api *a, const char *method, const char *path, const char *body,
+                     int timeout_ms, int *status, buf *out)
 {
 	struct sandbox_get g = {a->loop, 0, 0, out};
 	struct httpc_req_opts o = {0};
 	int rc;
 
-	o.method = "GET";
+	o.method = method;
 	o.path = path;
+	o.body = body;
+	o.body_len = body ? strlen(body) : 0;
 	o.timeout_ms = timeout_ms;
 	o.max_body = 16u << 20;
 	o.on_done = sandbox_get_done;
@@ -87,6 +90,11 @@ int sandbox_api_get(sandbox_api *a, const char *path, int timeout_ms, int *statu
 	ev_run(a->loop);
 	*status = g.status;
 	return g.err;
+}
+
+int sandbox_api_get(sandbox_api *a, const char *path, int timeout_ms, int *status, buf *out)
+{
+	return sandbox_api_call(a, "GET", path, NULL, timeout_ms, status, out);
 }
 
 /* Node "node-<i>" -> i, or 0. */

@@ -6,7 +6,8 @@
  * sandbox_kill.c    finding and stopping every process of a sandbox
  * sandbox_fs.c      data dir paths, mountinfo, safe removal, log tails
  * sandbox_state.c   sandbox.json
- * sandbox_api.c     blocking GETs against the server (readyz, nodes)
+ * sandbox_api.c     blocking requests to the server (readyz, nodes, creates)
+ * sandbox_dns.c     the cluster DNS addon: kube-dns Service, one DNS Pod per node
  * sandbox_up.c, sandbox_down.c, sandbox_exec.c   the three commands
  *
  * Functions return 0 or a negative errno unless stated otherwise.
@@ -176,6 +177,9 @@ void sandbox_api_close(sandbox_api *a);
 /* A blocking GET: 0 and *status, body into *out (caller's buf), or the
  * transport's negative errno. */
 int sandbox_api_get(sandbox_api *a, const char *path, int timeout_ms, int *status, buf *out);
+/* The same with any method and a JSON body (NULL: none). */
+int sandbox_api_call(sandbox_api *a, const char *method, const char *path, const char *body,
+                     int timeout_ms, int *status, buf *out);
 
 struct sandbox_node_status {
 	int ready;
@@ -184,6 +188,25 @@ struct sandbox_node_status {
 /* Reads /api/v1/nodes and fills st[i - 1] for node-<i>, i = 1..n. Returns
  * the number of Ready ones or a negative errno. */
 int sandbox_api_nodes(sandbox_api *a, int n, struct sandbox_node_status *st);
+
+/* ---- the cluster DNS addon (sandbox_dns.c) ---- */
+
+struct sandbox_dns_opts {
+	const char *exe;              /* the svcnet binary, absolute */
+	const char *kubeconfig;       /* the sandbox's admin kubeconfig, absolute */
+	int nodes;                    /* one DNS Pod on each of node-1..node-<nodes> */
+	const char *const *upstreams; /* `svcnet dns --upstream` values; none: "none" */
+	int nupstreams;
+};
+
+/* 1 when exe has a `dns` command that answers --help with status 0. */
+int sandbox_dns_available(const char *exe);
+/* Creates the Service kube-dns (kube-system, SANDBOX_CLUSTER_DNS, ports dns
+ * 53/UDP, dns-tcp 53/TCP, metrics 9153/TCP) and the Pods svcnet-dns-<node>.
+ * AlreadyExists is success. Failures are logged as warnings. */
+int sandbox_dns_apply(sandbox_api *a, const struct sandbox_dns_opts *o);
+/* The number of ready endpoints of kube-dns, or a negative errno. */
+int sandbox_dns_ready(sandbox_api *a);
 
 /* ---- shared by up and down (sandbox_down.c) ---- */
 

@@ -33,7 +33,15 @@ struct sandbox_upctx {
 	int interrupted;
 	sandbox_api *api;
 	struct sandbox_node_status *nodes;
+	const struct sandbox_up_opts *opts;
+	int dns_ready; /* ready kube-dns endpoints when `up` finished waiting */
+	int dns_state; /* SANDBOX_DNS_* */
 };
+
+enum { SANDBOX_DNS_OFF, SANDBOX_DNS_MISSING, SANDBOX_DNS_FAILED, SANDBOX_DNS_ON };
+
+/* The cluster DNS Pods have this long to become ready once the nodes are. */
+#define SANDBOX_DNS_WAIT_MS 30000
 
 static void sandbox_log_path(const struct sandbox_upctx *u, int node, char out[PATH_MAX])
 {
@@ -251,6 +259,59 @@ static int sandbox_wait_nodes(struct sandbox_upctx *u)
 	return -ETIMEDOUT;
 }
 
+/* The cluster DNS addon, after the nodes are Ready. Nothing here fails
+ * `up`: a sandbox without DNS is still a sandbox (warnings say why). */
+static void sandbox_dns_step(struct sandbox_upctx *u)
+{
+	struct sandbox_dns_opts d = {0};
+	uint64_t deadline, next_log;
+	int n = u->st.nodes, ready = 0;
+
+	if (u->opts->no_dns || n == 0)
+		return;
+	if (!sandbox_dns_available(u->exe)) {
+		log_warn("sandbox",
+		         "%s has no `dns` command: no cluster DNS (Pods' resolv.conf "
+		         "points at %s, which will not answer)",
+		         u->exe, SANDBOX_CLUSTER_DNS);
+		u->dns_state = SANDBOX_DNS_MISSING;
+		return;
+	}
+	d.exe = u->exe;
+	d.kubeconfig = u->kubeconfig;
+	d.nodes = n;
+	d.upstreams = u->opts->dns_upstreams;
+	d.nupstreams = u->opts->dns_nupstreams;
+	log_info("sandbox",
+	         "cluster DNS: Service kube-system/kube-dns %s, a svcnet dns Pod on "
+	         "each node (upstream %s)",
+	         SANDBOX_CLUSTER_DNS, d.nupstreams ? d.upstreams[0] : "none");
+	u->dns_state = SANDBOX_DNS_FAILED;
+	if (sandbox_dns_apply(u->api, &d) < 0)
+		return;
+	deadline = ev_clock_ms() + SANDBOX_DNS_WAIT_MS;
+	next_log = ev_clock_ms() + 5000;
+	while (!u->interrupted) {
+		ready = sandbox_dns_ready(u->api);
+		if (ready >= n || ev_clock_ms() >= deadline)
+			break;
+		if (ev_clock_ms() >= next_log) {
+			log_info("sandbox", "cluster DNS: %d of %d Pods ready",
+			         ready < 0 ? 0 : ready, n);
+			next_log = ev_clock_ms() + 5000;
+		}
+		sandbox_wait_signal(u, 200);
+	}
+	u->dns_ready = ready < 0 ? 0 : ready;
+	if (u->dns_ready > 0)
+		u->dns_state = SANDBOX_DNS_ON;
+	if (u->dns_ready < n && !u->interrupted)
+		log_warn("sandbox",
+		         "cluster DNS: only %d of %d Pods ready after %d s (kubectl -n "
+		         "kube-system describe pods; logs under %s/nodes/*/pods/)",
+		         u->dns_ready, n, SANDBOX_DNS_WAIT_MS / 1000, u->dir);
+}
+
 /* "svcnet" when that name on PATH is this binary, else the full path. */
 static const char *sandbox_cmd_name(const struct sandbox_upctx *u)
 {
@@ -284,6 +345,18 @@ static void sandbox_print_ready(const struct sandbox_upctx *u, int detach)
 	for (int i = 1; i <= u->st.nodes; i++)
 		printf("  node-%-4d %-15s Ready   (netns svcnet-node-%d)\n", i,
 		       u->nodes[i - 1].ip[0] ? u->nodes[i - 1].ip : "?", i);
+	if (u->dns_state == SANDBOX_DNS_ON)
+		printf(
+		    "  cluster DNS %s (kube-system/kube-dns): %d of %d svcnet dns Pods ready%s\n",
+		    SANDBOX_CLUSTER_DNS, u->dns_ready, u->st.nodes,
+		    strcmp(u->st.proxy_mode, "none")
+		        ? ""
+		        : "\n    (proxy mode none: the Service IP does "
+		          "not route; ask a DNS Pod's IP)");
+	else if (u->dns_state == SANDBOX_DNS_MISSING)
+		printf("  cluster DNS: none (this svcnet has no `dns` command)\n");
+	else if (u->dns_state == SANDBOX_DNS_FAILED)
+		printf("  cluster DNS: not ready (see the warnings above)\n");
 	printf("\nTry:\n"
 	       "  export KUBECONFIG=%s\n"
 	       "  kubectl get nodes -o wide\n",
@@ -292,8 +365,9 @@ static void sandbox_print_ready(const struct sandbox_upctx *u, int detach)
 		printf("  kubectl run hello --image=svcnet --command -- svcnet netexec\n"
 		       "  kubectl get pods -o wide\n"
 		       "  %s exec%s hello -- curl -s http://localhost:8080/hostname\n"
+		       "  %s exec%s hello -- dig +short kubernetes.default.svc.cluster.local\n"
 		       "  ip netns exec svcnet-node-1 ip -br addr\n",
-		       cmd, flag);
+		       cmd, flag, cmd, flag);
 	printf("\n");
 	if (detach)
 		printf("Stop it with: %s down%s\n", cmd, flag);
@@ -419,7 +493,10 @@ static int sandbox_build(struct sandbox_upctx *u)
 	}
 	if (u->interrupted)
 		return -EINTR;
-	return u->st.nodes ? sandbox_wait_nodes(u) : 0;
+	if (u->st.nodes && (rc = sandbox_wait_nodes(u)) < 0)
+		return rc;
+	sandbox_dns_step(u);
+	return u->interrupted ? -EINTR : 0;
 }
 
 int sandbox_up(const struct sandbox_up_opts *o)
@@ -447,6 +524,7 @@ int sandbox_up(const struct sandbox_up_opts *o)
 	u->st.detached = o->detach;
 	u->timeout_ms = (o->timeout_s > 0 ? o->timeout_s : 60) * 1000;
 	u->node_cidr_mask = o->node_cidr_mask;
+	u->opts = o;
 	if ((rc = sandbox_self_exe(u->exe)) < 0 ||
 	    (rc = sandbox_path(u->kubeconfig, sizeof(u->kubeconfig), "%s/kubeconfig", dir)) < 0) {
 		fprintf(stderr, "svcnet up: %s\n", strerror(-rc));

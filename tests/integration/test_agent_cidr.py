@@ -7,7 +7,7 @@ from sandbox_util import Sandbox, netexec_pod, wait_until
 def test_pod_cidr_exhausted():
     """A node whose pod CIDR is full: the next Pod says why and waits; the
     others are untouched."""
-    s = Sandbox(nodes=1, extra=["--node-cidr-mask-size", "29"])
+    s = Sandbox(nodes=1, extra=["--node-cidr-mask-size", "29", "--no-dns"])
     try:
         s.up()
         # a /29 has 5 usable pod addresses (network, gateway, broadcast excluded)
