@@ -6,6 +6,12 @@
  *             │  ▼           │ other ERROR event / bad status ─▶ back off, LIST
  *           back off ◀───────┘ connection lost ─▶ back off, WATCH(last rv)
  *
+ * A LIST is read in pages (limit=500 and continue, as client-go's pager
+ * does), each applied to the cache as it comes, so only one page of JSON is
+ * ever parsed: at 10,000 EndpointSlices one unpaginated list cost the proxy
+ * 270 MB of transient jansson trees, and a heap that glibc could not give
+ * back. A continue token that expires (410) starts the list over.
+ *
  * At most one request is in flight and at most one timer pending. Every
  * next step is taken from a timer or an httpc callback, never recursively
  * from inside informer_start.
@@ -23,6 +29,7 @@
 #define INF_BACKOFF_MAX_MS     30000
 #define INF_LIST_TIMEOUT_MS    60000
 #define INF_MAX_LIST_BYTES     ((size_t)1 << 30)
+#define INF_LIST_PAGE_SIZE     500 /* client-go's pager and reflector */
 #define INF_MAX_EVENT_BYTES    ((size_t)16 << 20)
 #define INF_WATCH_GRACE_S      30 /* past timeoutSeconds before we give up on a silent watch */
 #define INF_HEALTHY_WATCH_MS   10000
@@ -40,7 +47,7 @@ struct informer {
 	void *data;
 	struct informer_tuning t;
 	dict *cache;
-	char rv[64];
+	char rv[INFORMER_RV_MAX];
 	int synced;
 	httpc_req *req;
 	ev_timer *timer;
@@ -51,6 +58,12 @@ struct informer {
 	unsigned long watch_events;
 	int watch_status;
 	struct informer_stats st;
+	/* A LIST in progress, page by page. */
+	char *cont;                    /* the next page's continue token, or NULL */
+	char list_rv[INFORMER_RV_MAX]; /* the first page's resourceVersion */
+	struct informer_relist rl;     /* the keys listed so far */
+	unsigned pages;                /* pages applied */
+	int expired;                   /* continue tokens expired in a row */
 };
 
 static void informer_list(informer *inf);
@@ -116,51 +129,64 @@ static void informer_log_status(informer *inf, const char *what, http_response *
 
 /* --- LIST ------------------------------------------------------------------ */
 
-static int informer_apply_list(informer *inf, http_response *resp)
+/* Forgets a listing in progress (its pages already applied stay applied:
+ * they were the server's state; the next listing's finish deletes what
+ * it no longer names). */
+static void informer_list_reset(informer *inf)
+{
+	free(inf->cont);
+	inf->cont = NULL;
+	informer_relist_end(&inf->rl);
+	inf->pages = 0;
+}
+
+/* Applies one page; sets inf->cont when another one follows. */
+static int informer_apply_page(informer *inf, http_response *resp)
 {
 	struct informer_emit e = {&inf->cb, inf, inf->data, inf->t.stub_cache};
-	json_t *doc, *items;
-	const char *rv, *kind, *apiv;
-	char k[128];
+	struct informer_page pg;
 	int rc;
 
-	doc = json_loadb(buf_head(&resp->body), buf_avail(&resp->body), 0, NULL);
-	items = json_object_get(doc, "items");
-	rv =
-	    json_string_value(json_object_get(json_object_get(doc, "metadata"), "resourceVersion"));
-	if (!doc || !(json_is_array(items) || json_is_null(items)) || !rv || !rv[0] ||
-	    strlen(rv) >= sizeof(inf->rv)) {
-		json_decref(doc);
-		return -EPROTO;
-	}
-	kind = json_string_value(json_object_get(doc, "kind"));
-	apiv = json_string_value(json_object_get(doc, "apiVersion"));
-	k[0] = 0;
-	if (kind && strlen(kind) > 4 && strlen(kind) < sizeof(k) &&
-	    !strcmp(kind + strlen(kind) - 4, "List")) {
-		memcpy(k, kind, strlen(kind) - 4);
-		k[strlen(kind) - 4] = 0;
-	}
-	/* An empty list may come as "items": null. */
-	rc = json_is_array(items)
-	         ? informer_cache_replace(inf->cache, items, k[0] ? k : NULL, apiv, &e)
-	         : 0;
-	if (rc < 0) {
-		json_decref(doc);
+	rc = informer_page_parse(buf_head(&resp->body), buf_avail(&resp->body), &pg);
+	if (rc < 0)
 		return rc;
+	/* The watch starts from the first page's resourceVersion: later pages of
+	 * kube-apiserver carry the same one (a snapshot); svcnet's server answers
+	 * each page from its current state, and a watch from the first page's
+	 * version replays whatever changed meanwhile, also in the pages read. */
+	if (!inf->pages) {
+		snprintf(inf->list_rv, sizeof(inf->list_rv), "%s", pg.rv);
+		rc = informer_relist_begin(&inf->rl);
 	}
-	if (!json_is_array(items)) {
-		json_t *none = json_array();
+	if (rc == 0 && pg.items)
+		rc = informer_relist_page(&inf->rl, inf->cache, pg.items,
+		                          pg.kind[0] ? pg.kind : NULL, pg.api_version, &e);
+	free(inf->cont);
+	inf->cont = NULL;
+	if (rc >= 0 && pg.cont && !(inf->cont = strdup(pg.cont)))
+		rc = -ENOMEM;
+	inf->pages++;
+	informer_page_free(&pg);
+	return rc < 0 ? rc : 0;
+}
 
-		rc = none ? informer_cache_replace(inf->cache, none, NULL, NULL, &e) : -ENOMEM;
-		json_decref(none);
-		if (rc < 0) {
-			json_decref(doc);
-			return rc;
-		}
-	}
-	snprintf(inf->rv, sizeof(inf->rv), "%s", rv);
-	json_decref(doc);
+/* The last page is in: delete what the list did not name, watch. */
+static int informer_list_finish(informer *inf)
+{
+	struct informer_emit e = {&inf->cb, inf, inf->data, inf->t.stub_cache};
+	int rc = informer_relist_finish(&inf->rl, inf->cache, &e);
+	unsigned pages = inf->pages;
+
+	informer_list_reset(inf);
+	if (rc < 0)
+		return rc;
+	snprintf(inf->rv, sizeof(inf->rv), "%s", inf->list_rv);
+	inf->synced = 1;
+	inf->st.lists++;
+	inf->expired = 0;
+	informer_backoff_reset(inf);
+	log_debug("informer", "%s: listed %zu in %u page%s at resourceVersion %s", inf->resource,
+	          dict_size(inf->cache), pages, pages == 1 ? "" : "s", inf->rv);
 	return 0;
 }
 
@@ -172,40 +198,71 @@ static void list_done(httpc_req *r, int err, http_response *resp, void *data)
 
 	inf->req = NULL;
 	if (err) {
+		informer_list_reset(inf);
 		informer_backoff(inf, INF_LIST, informer_why(err, why, sizeof(why)));
+		return;
+	}
+	if (resp->status == 410 && inf->cont) {
+		/* kube-apiserver's continue tokens expire with the compaction of
+		 * their resourceVersion (about 5 minutes). List again from the
+		 * start; if that expires as well, without pages, as client-go's
+		 * pager does (FullListIfExpired): that cannot expire. */
+		inf->st.gone++;
+		log_info("informer", "%s: continue token expired after %u pages; listing again%s",
+		         inf->resource, inf->pages, inf->expired ? " without pages" : "");
+		informer_list_reset(inf);
+		inf->expired++;
+		informer_schedule(inf, INF_LIST, 0);
 		return;
 	}
 	if (resp->status != 200) {
 		informer_log_status(inf, "list", resp);
 		snprintf(why, sizeof(why), "list failed with status %d", resp->status);
+		informer_list_reset(inf);
 		informer_backoff(inf, INF_LIST, why);
 		return;
 	}
-	rc = informer_apply_list(inf, resp);
+	rc = informer_apply_page(inf, resp);
+	if (rc == 0 && inf->cont) {
+		informer_list(inf); /* the next page */
+		return;
+	}
+	if (rc == 0)
+		rc = informer_list_finish(inf);
 	if (rc < 0) {
+		informer_list_reset(inf);
 		informer_backoff(inf, INF_LIST,
 		                 rc == -EPROTO ? "malformed list" : "out of memory applying list");
 		return;
 	}
-	inf->synced = 1;
-	inf->st.lists++;
-	informer_backoff_reset(inf);
-	log_debug("informer", "%s: listed %zu at resourceVersion %s", inf->resource,
-	          dict_size(inf->cache), inf->rv);
 	if (inf->cb.on_synced)
 		inf->cb.on_synced(inf, inf->data);
 	informer_watch(inf);
 }
 
+/* One LIST request: the first page, the next (inf->cont), or, after
+ * continue tokens expired twice, the whole list at once. A server that
+ * ignores limit answers with the whole list and no continue token. */
 static void informer_list(informer *inf)
 {
 	struct httpc_req_opts o = {0};
-	buf p = BUF_INIT;
-	int rc;
+	buf p = BUF_INIT, q = BUF_INIT;
+	int limit = inf->expired >= 2 ? 0 : inf->t.list_page_size, rc = 0;
 
-	if (buf_puts(&p, inf->path) < 0 ||
-	    (inf->query[0] && buf_printf(&p, "?%s", inf->query + 1) < 0) || buf_cstr(&p) < 0) {
+	/* q: "&limit=..&continue=..&labelSelector=..", each part optional. */
+	if (limit > 0 && buf_printf(&q, "&limit=%d", limit) < 0)
+		rc = -ENOMEM;
+	if (rc == 0 && inf->cont &&
+	    (buf_puts(&q, "&continue=") < 0 || url_encode(inf->cont, &q) < 0))
+		rc = -ENOMEM;
+	if (rc == 0 &&
+	    (buf_puts(&q, inf->query) < 0 || buf_cstr(&q) < 0 || buf_puts(&p, inf->path) < 0 ||
+	     (q.data[0] && buf_printf(&p, "?%s", q.data + 1) < 0) || buf_cstr(&p) < 0))
+		rc = -ENOMEM;
+	buf_free(&q);
+	if (rc < 0) {
 		buf_free(&p);
+		informer_list_reset(inf);
 		informer_backoff(inf, INF_LIST, "out of memory");
 		return;
 	}
@@ -217,8 +274,10 @@ static void informer_list(informer *inf)
 	o.data = inf;
 	rc = httpc_request(inf->cl, &o, &inf->req);
 	buf_free(&p);
-	if (rc < 0)
+	if (rc < 0) {
+		informer_list_reset(inf);
 		informer_backoff(inf, INF_LIST, "cannot start list");
+	}
 }
 
 /* --- WATCH ----------------------------------------------------------------- */
@@ -456,6 +515,8 @@ void informer_set_tuning(informer *inf, const struct informer_tuning *t)
 		inf->t.list_timeout_ms = INF_LIST_TIMEOUT_MS;
 	if (!inf->t.max_list_bytes)
 		inf->t.max_list_bytes = INF_MAX_LIST_BYTES;
+	if (!inf->t.list_page_size)
+		inf->t.list_page_size = INF_LIST_PAGE_SIZE;
 	if (!inf->t.max_event_bytes)
 		inf->t.max_event_bytes = INF_MAX_EVENT_BYTES;
 	informer_backoff_reset(inf);
@@ -473,6 +534,7 @@ void informer_free(informer *inf)
 		return;
 	httpc_cancel(inf->req);
 	ev_timer_del(inf->loop, inf->timer);
+	informer_list_reset(inf);
 	informer_cache_free(inf->cache);
 	free(inf->resource);
 	free(inf->path);

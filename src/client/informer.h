@@ -10,8 +10,13 @@
  * differences against its cache (adds, updates for changed resourceVersions,
  * deletes for vanished objects), so consumers never see a duplicate. Failures
  * back off exponentially with jitter (200 ms doubling to 30 s by default).
- * Only the standard Kubernetes list/watch protocol is used, so the same code
- * serves svcnet's server and kube-apiserver.
+ * A LIST is read in pages (limit=500 and continue, as client-go's pager), each
+ * applied as it comes, so only one page of JSON is parsed at a time; a
+ * re-list's adds and updates thus arrive page by page (the loop may run in
+ * between), its deletes after the last page, then on_synced. A continue
+ * token that expires (410) starts the list over; a second time, without
+ * pages. Only the standard Kubernetes list/watch protocol is used, so the
+ * same code serves svcnet's server and kube-apiserver.
  *
  * Objects are jansson values owned by the cache; callbacks borrow them
  * (json_incref to keep one). They must be treated as read-only. List items
@@ -49,13 +54,19 @@ struct informer_tuning {
 	int backoff_initial_ms; /* 200 */
 	int backoff_max_ms;     /* 30000 */
 	int list_timeout_ms;    /* 60000 */
-	size_t max_list_bytes;  /* 1 GiB */
+	size_t max_list_bytes;  /* 1 GiB: one LIST response (a page) */
+	/* Items per LIST page (limit=, with continue), as client-go's pager:
+	 * only one page of JSON is parsed at a time. Default 500; -1: one
+	 * unpaginated LIST. */
+	int list_page_size;
 	size_t max_event_bytes; /* 16 MiB: one watch event line */
-	/* 1: keep only namespace, name and resourceVersion of each object, for
-	 * consumers that hold what they need themselves (the proxy, DNS): the
-	 * cache then costs a few hundred bytes per object instead of the whole
-	 * JSON tree. on_update's old_obj, informer_get/iter and the on_delete of
-	 * an object found gone by a re-list then see that stub. */
+	/* 1: keep only the resourceVersion of each object, for consumers that
+	 * hold what they need themselves (the proxy): the cache then costs
+	 * about 150 bytes per object instead of the whole JSON tree.
+	 * informer_get/iter then return that resourceVersion as a JSON string;
+	 * on_update's old_obj and the on_delete of an object found gone by a
+	 * re-list get a stub made for the call, {"metadata": {"namespace",
+	 * "name", "resourceVersion"}}. */
 	int stub_cache;
 };
 

@@ -15,6 +15,10 @@
 
 /* "namespace/name" or "name": namespace (63) + '/' + name (253) + NUL. */
 #define INFORMER_KEY_MAX 320
+/* Longest resourceVersion kept (etcd's are 64-bit decimals), and continue
+ * token (kube-apiserver's are base64 JSON of about 100 bytes). */
+#define INFORMER_RV_MAX       64
+#define INFORMER_CONTINUE_MAX 4096
 
 enum informer_ev_type {
 	INFORMER_EV_ADDED,
@@ -29,9 +33,10 @@ struct informer_emit {
 	const struct informer_callbacks *cb;
 	informer *inf;
 	void *data;
-	/* Cache only {metadata: {namespace, name, resourceVersion}} of each
-	 * object (informer_tuning.stub_cache); callbacks still get the whole
-	 * new object, but old_obj and re-list deletes see the stub. */
+	/* Cache only the resourceVersion of each object, as a JSON string
+	 * (informer_tuning.stub_cache); callbacks still get the whole new
+	 * object, but old_obj and re-list deletes see a stub object made for
+	 * the call: {metadata: {namespace, name, resourceVersion}}. */
 	int stub;
 };
 
@@ -64,13 +69,45 @@ const char *informer_obj_rv(json_t *obj);
  */
 int informer_cache_event(dict *cache, int type, json_t *obj, const struct informer_emit *e);
 
+/* One page of a LIST response (the whole list when unpaginated). */
+struct informer_page {
+	json_t *doc;             /* owns what the pointers below point into */
+	json_t *items;           /* an array, or NULL ("items": null or absent) */
+	const char *rv;          /* metadata.resourceVersion, non-empty */
+	const char *cont;        /* metadata.continue, NULL on the last page */
+	const char *api_version; /* the list's, or NULL */
+	char kind[128];          /* the items' kind ("Service" of "ServiceList"), or "" */
+};
+
+/* Parses a LIST body. 0, or -EPROTO for anything malformed (no
+ * resourceVersion, items not an array, a key past the limits above). */
+int informer_page_parse(const char *body, size_t len, struct informer_page *pg);
+void informer_page_free(struct informer_page *pg);
+
 /*
- * Makes cache equal to the list items (a JSON array), reporting only the
- * differences. Items without a name or resourceVersion are skipped; kind and
- * apiVersion (either may be NULL) are set on items that lack them. Returns
- * the number of callbacks run, or -ENOMEM (the cache is then partly updated;
- * applying the same list again completes it).
+ * A re-list, one page at a time: each page's items are put into the cache
+ * at once (adds, updates for changed resourceVersions; items without a name
+ * or resourceVersion are skipped, later duplicates win, kind and apiVersion
+ * are set on items that lack them), and the keys are remembered, so that
+ * finish can delete what the whole list did not name. Only one page of
+ * parsed JSON is ever alive, and callbacks see only the differences.
  */
+struct informer_relist {
+	dict *seen; /* keys listed so far */
+};
+
+int informer_relist_begin(struct informer_relist *rl); /* 0 or -ENOMEM */
+/* The number of callbacks run, or -ENOMEM (the cache is then partly
+ * updated; listing again completes it). */
+int informer_relist_page(struct informer_relist *rl, dict *cache, json_t *items, const char *kind,
+                         const char *api_version, const struct informer_emit *e);
+/* Deletes (with on_delete) what no page named: the callbacks run, or -ENOMEM. */
+int informer_relist_finish(struct informer_relist *rl, dict *cache, const struct informer_emit *e);
+/* NULL-safe, and safe to repeat. */
+void informer_relist_end(struct informer_relist *rl);
+
+/* begin + one page + finish + end: makes cache equal to the list items (a
+ * JSON array). The number of callbacks run, or -ENOMEM. */
 int informer_cache_replace(dict *cache, json_t *items, const char *kind, const char *api_version,
                            const struct informer_emit *e);
 

@@ -1,8 +1,12 @@
 /* test_informer.c - the informer's pure parts and httpc's URL parsing. */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "client/httpc.h"
 #include "client/informer_int.h"
@@ -253,29 +257,52 @@ UNIT_TEST(informer_cache_events_dedup)
 	informer_cache_free(cache);
 }
 
-/* A stub cache keeps the key fields only, yet callbacks see whole objects. */
+/* A stub cache keeps the resourceVersion only, yet callbacks see whole
+ * objects, and old_obj a stub object with the key fields. */
+static char stub_old[256];
+
+static void stub_update(informer *inf, json_t *old_obj, json_t *new_obj, void *data)
+{
+	json_t *md = json_object_get(old_obj, "metadata");
+
+	snprintf(stub_old, sizeof(stub_old), "%s/%s@%s",
+	         json_string_value(json_object_get(md, "namespace")),
+	         json_string_value(json_object_get(md, "name")), informer_obj_rv(old_obj));
+	rec_update(inf, old_obj, new_obj, data);
+}
+
 UNIT_TEST(informer_cache_stub)
 {
+	static const struct informer_callbacks cb = {rec_add, stub_update, rec_delete, NULL};
 	dict *cache = dict_new();
 	struct rec r = {{0}, 0};
-	struct informer_emit e = {&rec_cb, NULL, &r, 1};
-	json_t *o = obj("d", "a", "1"), *c;
+	struct informer_emit e = {&cb, NULL, &r, 1};
+	json_t *o = obj("d", "a", "1"), *c, *items;
 
 	json_object_set_new(o, "spec", json_pack("{s:s}", "big", "payload"));
 	json_object_set_new(json_object_get(o, "metadata"), "labels", json_pack("{s:s}", "a", "b"));
 	CHECK_INT(informer_cache_event(cache, INFORMER_EV_ADDED, o, &e), 1);
 	c = dict_get(cache, "d/a");
 	CHECK(c && c != o);
-	CHECK(json_object_get(c, "spec") == NULL);
-	CHECK(json_object_get(json_object_get(c, "metadata"), "labels") == NULL);
-	CHECK_STR(informer_obj_rv(c), "1");
+	CHECK_STR(json_string_value(c), "1");
 	/* Same resourceVersion: still de-duplicated against the stub. */
 	CHECK_INT(informer_cache_event(cache, INFORMER_EV_MODIFIED, o, &e), 0);
 	json_decref(o);
 	o = obj("d", "a", "2");
 	CHECK_INT(informer_cache_event(cache, INFORMER_EV_MODIFIED, o, &e), 1);
 	json_decref(o);
+	CHECK_STR(stub_old, "d/a@1");
 	CHECK_STR(r.log, "ADD d/a 1;UPDATE d/a 2");
+	/* A re-list's delete sees the stub object, cluster-scoped ones too. */
+	o = obj(NULL, "n", "3");
+	CHECK_INT(informer_cache_event(cache, INFORMER_EV_ADDED, o, &e), 1);
+	json_decref(o);
+	r.log[0] = 0;
+	items = json_array();
+	CHECK_INT(informer_cache_replace(cache, items, NULL, NULL, &e), 2);
+	json_decref(items);
+	CHECK(strstr(r.log, "DELETE d/a 2") && strstr(r.log, "DELETE n 3"));
+	CHECK_INT(dict_size(cache), 0);
 	informer_cache_free(cache);
 }
 
@@ -388,6 +415,337 @@ UNIT_TEST(informer_cache_replace_many)
 }
 
 /* --- httpc URL ---------------------------------------------------------------- */
+
+/* --- LIST pages ------------------------------------------------------------------ */
+
+static int page(const char *body, struct informer_page *pg)
+{
+	return informer_page_parse(body, strlen(body), pg);
+}
+
+UNIT_TEST(informer_page_parse_forms)
+{
+	struct informer_page pg;
+	char *big;
+
+	CHECK_INT(page("{\"kind\":\"ServiceList\",\"apiVersion\":\"v1\",\"metadata\":{"
+	               "\"resourceVersion\":\"7\",\"continue\":\"abc\"},\"items\":[{}]}",
+	               &pg),
+	          0);
+	CHECK_STR(pg.rv, "7");
+	CHECK_STR(pg.cont, "abc");
+	CHECK_STR(pg.kind, "Service");
+	CHECK_STR(pg.api_version, "v1");
+	CHECK_INT(json_array_size(pg.items), 1);
+	informer_page_free(&pg);
+	/* The last page: no continue, or an empty one; items null. */
+	CHECK_INT(
+	    page("{\"metadata\":{\"resourceVersion\":\"8\",\"continue\":\"\"},\"items\":null}",
+	         &pg),
+	    0);
+	CHECK(pg.cont == NULL && pg.items == NULL && pg.kind[0] == 0);
+	informer_page_free(&pg);
+	CHECK_INT(page("{\"metadata\":{},\"items\":[]}", &pg), -EPROTO);
+	CHECK_INT(page("{\"metadata\":{\"resourceVersion\":\"\"},\"items\":[]}", &pg), -EPROTO);
+	CHECK_INT(page("{\"metadata\":{\"resourceVersion\":\"1\"},\"items\":{}}", &pg), -EPROTO);
+	CHECK_INT(page("[1]", &pg), -EPROTO);
+	CHECK_INT(page("{\"metadata\":{\"resourceVersion\":\"1\"", &pg), -EPROTO);
+	big = malloc(INFORMER_CONTINUE_MAX + 100);
+	CHECK(big);
+	snprintf(big, INFORMER_CONTINUE_MAX + 100,
+	         "{\"metadata\":{\"resourceVersion\":\"1\","
+	         "\"continue\":\"%0*d\"},\"items\":[]}",
+	         INFORMER_CONTINUE_MAX, 0);
+	CHECK_INT(page(big, &pg), -EPROTO);
+	free(big);
+	CHECK(pg.doc == NULL);
+}
+
+/* Pages apply as they come; deletes wait for the end of the whole list. */
+UNIT_TEST(informer_relist_pages)
+{
+	dict *cache = dict_new();
+	struct rec r = {{0}, 0};
+	struct informer_emit e = {&rec_cb, NULL, &r, 0};
+	struct informer_relist rl;
+	json_t *p1, *p2;
+
+	CHECK_INT(relist(cache, "d/a@1 d/b@1 d/c@1", &r), 3);
+	r.log[0] = 0;
+	p1 = list_of("d/a@1 d/b@2");
+	p2 = list_of("d/d@1");
+	CHECK_INT(informer_relist_begin(&rl), 0);
+	CHECK_INT(informer_relist_page(&rl, cache, p1, "Service", "v1", &e), 1);
+	CHECK_STR(r.log, "UPDATE d/b 2");
+	CHECK_INT(informer_relist_page(&rl, cache, p2, "Service", "v1", &e), 1);
+	CHECK_INT(dict_size(cache), 4); /* c goes only at the end */
+	CHECK_INT(informer_relist_finish(&rl, cache, &e), 1);
+	informer_relist_end(&rl);
+	informer_relist_end(&rl);
+	CHECK_STR(r.log, "UPDATE d/b 2;ADD d/d 1;DELETE d/c 1");
+	CHECK_STR(json_string_value(json_object_get(dict_get(cache, "d/d"), "kind")), "Service");
+	json_decref(p1);
+	json_decref(p2);
+	informer_cache_free(cache);
+}
+
+/* --- the LIST state machine against a scripted loopback server ------------------- */
+
+/* A server that answers each request from a script, with Connection: close
+ * (a watch is left open until the test ends). The informer's requests are
+ * recorded as "path?query" lines, its callbacks in rec. */
+#define FK_CONNS 16
+
+struct fk_conn {
+	struct fk *f;
+	int fd;
+	char in[4096];
+	size_t n;
+};
+
+struct fk {
+	ev_loop *loop;
+	int lfd;
+	char reqs[2048];
+	const char *(*answer)(struct fk *f, const char *target, int *status);
+	struct fk_conn *conns[FK_CONNS];
+	struct rec rec;
+	int synced, timed_out;
+};
+
+static void fk_close(struct fk_conn *c)
+{
+	for (int i = 0; i < FK_CONNS; i++)
+		if (c->f->conns[i] == c)
+			c->f->conns[i] = NULL;
+	ev_del(c->f->loop, c->fd, EV_READ);
+	close(c->fd);
+	free(c);
+}
+
+static void fk_conn_read(ev_loop *l, int fd, void *data, int mask)
+{
+	struct fk_conn *c = data;
+	char target[1024], head[256];
+	const char *body;
+	int status = 200;
+	ssize_t n = read(fd, c->in + c->n, sizeof(c->in) - 1 - c->n);
+
+	if (n < 0 && errno == EAGAIN)
+		return;
+	if (n > 0) {
+		size_t used = strlen(c->f->reqs);
+
+		c->n += (size_t)n;
+		c->in[c->n] = 0;
+		if (!strstr(c->in, "\r\n\r\n"))
+			return;
+		if (sscanf(c->in, "GET %1023s", target) != 1) {
+			fk_close(c);
+			return;
+		}
+		snprintf(c->f->reqs + used, sizeof(c->f->reqs) - used, "%s\n", target);
+		body = c->f->answer(c->f, target, &status);
+		if (!body)
+			return; /* a watch: stays open, silent */
+		snprintf(head, sizeof(head),
+		         "HTTP/1.1 %d X\r\nContent-Type: application/json\r\n"
+		         "Content-Length: %zu\r\nConnection: close\r\n\r\n",
+		         status, strlen(body));
+		/* Small answers: the socket buffer takes them at once. */
+		if (write(fd, head, strlen(head)) < 0 || write(fd, body, strlen(body)) < 0)
+			c->n = 0;
+	}
+	fk_close(c);
+}
+
+static void fk_accept(ev_loop *l, int fd, void *data, int mask)
+{
+	struct fk *f = data;
+	int cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC), slot = -1;
+	struct fk_conn *c;
+
+	if (cfd < 0)
+		return;
+	for (int i = 0; i < FK_CONNS && slot < 0; i++)
+		if (!f->conns[i])
+			slot = i;
+	c = slot >= 0 ? calloc(1, sizeof(*c)) : NULL;
+	if (!c) {
+		close(cfd);
+		return;
+	}
+	c->f = f;
+	c->fd = cfd;
+	f->conns[slot] = c;
+	ev_add(l, cfd, EV_READ, fk_conn_read, c);
+}
+
+static long long fk_timeout(ev_loop *l, ev_timer *t, void *data)
+{
+	struct fk *f = data;
+
+	f->timed_out = 1;
+	ev_stop(l);
+	return EV_TIMER_STOP;
+}
+
+static void fk_add(informer *inf, json_t *obj, void *data)
+{
+	rec_put(&((struct fk *)data)->rec, "ADD", obj);
+}
+
+static void fk_update(informer *inf, json_t *old_obj, json_t *new_obj, void *data)
+{
+	rec_put(&((struct fk *)data)->rec, "UPDATE", new_obj);
+}
+
+static void fk_delete(informer *inf, json_t *obj, void *data)
+{
+	rec_put(&((struct fk *)data)->rec, "DELETE", obj);
+}
+
+static void fk_synced(informer *inf, void *data)
+{
+	struct fk *f = data;
+
+	f->synced = 1;
+	ev_stop(f->loop);
+}
+
+/* Runs an informer with pages of 2 against f until its first sync (or 5 s).
+ * The number of cached objects, or -1. */
+static int fk_run(struct fk *f, char *rv, size_t rvlen, struct informer_stats *st)
+{
+	static const struct informer_callbacks cb = {fk_add, fk_update, fk_delete, fk_synced};
+	struct informer_tuning t = {.list_page_size = 2, .backoff_initial_ms = 10};
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t sl = sizeof(sa);
+	char url[64], err[128];
+	httpc *c = NULL;
+	informer *inf = NULL;
+	ev_timer *tm = NULL;
+	int rc = -1;
+
+	f->loop = ev_loop_new();
+	f->lfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (!f->loop || f->lfd < 0 || bind(f->lfd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    listen(f->lfd, 16) < 0 || getsockname(f->lfd, (struct sockaddr *)&sa, &sl) < 0)
+		goto out;
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d", ntohs(sa.sin_port));
+	if (ev_add(f->loop, f->lfd, EV_READ, fk_accept, f) < 0 ||
+	    httpc_new(f->loop, &(struct httpc_opts){.server = url}, &c, err, sizeof(err)) < 0 ||
+	    informer_new(f->loop, c, "/api/v1", "services", NULL, NULL, NULL, &cb, f, &inf) < 0)
+		goto out;
+	informer_set_tuning(inf, &t);
+	tm = ev_timer_add(f->loop, 5000, fk_timeout, f);
+	if (!tm || informer_start(inf) < 0)
+		goto out;
+	ev_run(f->loop);
+	if (!f->timed_out)
+		ev_timer_del(f->loop, tm);
+	snprintf(rv, rvlen, "%s", informer_resource_version(inf));
+	informer_get_stats(inf, st);
+	rc = (int)informer_size(inf);
+out:
+	informer_free(inf);
+	httpc_free(c);
+	for (int i = 0; i < FK_CONNS; i++)
+		if (f->conns[i])
+			fk_close(f->conns[i]);
+	if (f->lfd >= 0)
+		close(f->lfd);
+	ev_loop_free(f->loop);
+	return rc;
+}
+
+#define FK_ITEM(n, rv)                                                                             \
+	"{\"metadata\":{\"namespace\":\"d\",\"name\":\"" n "\",\"resourceVersion\":\"" rv "\"}}"
+#define FK_LIST(rv, cont, items)                                                                   \
+	"{\"kind\":\"ServiceList\",\"apiVersion\":\"v1\",\"metadata\":{\"resourceVersion\":\"" rv  \
+	"\",\"continue\":\"" cont "\"},\"items\":[" items "]}"
+
+static const char *fk_paged(struct fk *f, const char *target, int *status)
+{
+	if (strstr(target, "watch=1"))
+		return NULL;
+	if (!strstr(target, "continue="))
+		return FK_LIST("10", "t1", FK_ITEM("a", "1") "," FK_ITEM("b", "2"));
+	if (strstr(target, "continue=t1"))
+		return FK_LIST("11", "t2", FK_ITEM("c", "3") "," FK_ITEM("d", "4"));
+	return FK_LIST("12", "", FK_ITEM("e", "5"));
+}
+
+UNIT_TEST(informer_list_paged)
+{
+	struct fk f = {.answer = fk_paged, .lfd = -1};
+	struct informer_stats st;
+	char rv[64];
+
+	CHECK_INT(fk_run(&f, rv, sizeof(rv), &st), 5);
+	CHECK_STR(f.rec.log, "ADD d/a 1;ADD d/b 2;ADD d/c 3;ADD d/d 4;ADD d/e 5");
+	CHECK(f.synced);
+	/* The watch will start from the first page's resourceVersion. */
+	CHECK_STR(rv, "10");
+	CHECK_STR(f.reqs, "/api/v1/services?limit=2\n/api/v1/services?limit=2&continue=t1\n"
+	                  "/api/v1/services?limit=2&continue=t2\n");
+	CHECK_INT(st.lists, 1);
+}
+
+/* kube-apiserver: the continue token expired (410) -> list again from the
+ * start; expired again -> one list without limit. What the first pages
+ * added and the full list lacks is deleted. */
+static const char *fk_expiring(struct fk *f, const char *target, int *status)
+{
+	if (strstr(target, "watch=1"))
+		return NULL;
+	if (strstr(target, "continue=")) {
+		*status = 410;
+		return "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\","
+		       "\"message\":\"The provided continue parameter is too old\","
+		       "\"reason\":\"Expired\",\"code\":410}";
+	}
+	if (strstr(target, "limit="))
+		return FK_LIST("20", "t1", FK_ITEM("a", "1") "," FK_ITEM("b", "2"));
+	return FK_LIST("30", "", FK_ITEM("b", "2") "," FK_ITEM("c", "3"));
+}
+
+UNIT_TEST(informer_list_continue_expired)
+{
+	struct fk f = {.answer = fk_expiring, .lfd = -1};
+	struct informer_stats st;
+	char rv[64];
+
+	CHECK_INT(fk_run(&f, rv, sizeof(rv), &st), 2);
+	/* No duplicate: the second first page changed nothing. */
+	CHECK_STR(f.rec.log, "ADD d/a 1;ADD d/b 2;ADD d/c 3;DELETE d/a 1");
+	CHECK(f.synced);
+	CHECK_STR(rv, "30");
+	CHECK_STR(f.reqs, "/api/v1/services?limit=2\n/api/v1/services?limit=2&continue=t1\n"
+	                  "/api/v1/services?limit=2\n/api/v1/services?limit=2&continue=t1\n"
+	                  "/api/v1/services\n");
+	CHECK_INT(st.gone, 2);
+	CHECK_INT(st.lists, 1);
+}
+
+/* A server that ignores limit answers with everything and no token. */
+static const char *fk_unpaged(struct fk *f, const char *target, int *status)
+{
+	if (strstr(target, "watch=1"))
+		return NULL;
+	return FK_LIST("5", "", FK_ITEM("a", "1") "," FK_ITEM("b", "2") "," FK_ITEM("c", "3"));
+}
+
+UNIT_TEST(informer_list_limit_ignored)
+{
+	struct fk f = {.answer = fk_unpaged, .lfd = -1};
+	struct informer_stats st;
+	char rv[64];
+
+	CHECK_INT(fk_run(&f, rv, sizeof(rv), &st), 3);
+	CHECK_STR(rv, "5");
+	CHECK_STR(f.reqs, "/api/v1/services?limit=2\n");
+}
 
 UNIT_TEST(httpc_parse_url_forms)
 {

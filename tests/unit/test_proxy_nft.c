@@ -403,6 +403,30 @@ UNIT_TEST(nft_names_are_kube_proxys)
 	tn_plan_close(&p);
 }
 
+/* The hairpin set holds only endpoints that can meet themselves through
+ * this node: its own, and those of unknown node (no nodeName); at 10,000
+ * Services over 100 nodes that is 1,000 elements instead of 100,000. */
+UNIT_TEST(nft_plan_hairpin_local_only)
+{
+	struct tn_plan p;
+	const char *pl;
+
+	CHECK(tn_plan_open(&p, AF_INET, "n1") == 0);
+	CHECK_INT(tn_svc(p.m, "web", "10.96.0.10", 80, "TCP", ""), 1);
+	CHECK_INT(
+	    tn_slice(p.m, "web", AF_INET, 8080, "TCP",
+	             EPJ("10.1.0.1", "n2") "," EPJ(
+	                 "10.1.0.2", "n3") ","
+	                                   "{'addresses':['10.1.0.3']}," EPJ("10.1.0.4", "n1")),
+	    1);
+	pl = tn_plan_of(&p, "ns/web:p/TCP");
+	CHECK_HASNT(pl, "H 10.1.0.1");
+	CHECK_HASNT(pl, "H 10.1.0.2");
+	CHECK_HAS(pl, "H 10.1.0.3\n");
+	CHECK_HAS(pl, "H 10.1.0.4\n");
+	tn_plan_close(&p);
+}
+
 UNIT_TEST(nft_plan_cluster_ip_and_no_endpoints)
 {
 	struct tn_plan p;
