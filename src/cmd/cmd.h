@@ -9,5 +9,6 @@ int cmd_up(int argc, char **argv);
 int cmd_down(int argc, char **argv);
 int cmd_exec(int argc, char **argv);
 int cmd_proxy(int argc, char **argv);
+int cmd_dns(int argc, char **argv);
 
 #endif

@@ -17,13 +17,14 @@ static const struct cmd_entry {
     {"netexec", cmd_netexec, "test server for Pods (HTTP + UDP)"},
     {"agent", cmd_agent, "node agent: Node, Pods, pod network, service proxy"},
     {"proxy", cmd_proxy, "service proxy (nftables or iptables mode)"},
+    {"dns", cmd_dns, "cluster DNS server (Kubernetes DNS spec, forwarder with cache)"},
     {"up", cmd_up, "sandbox cluster of network namespaces on this machine"},
     {"down", cmd_down, "remove the sandbox cluster"},
     {"exec", cmd_exec, "run a command in a sandbox Pod"},
 };
 
 /* Commands of the design that later milestones build; they say so at run time. */
-static const char *const cmd_planned[] = {"dns", "ingress", "explain"};
+static const char *const cmd_planned[] = {"ingress", "explain"};
 
 static void cmd_usage(FILE *f)
 {
