@@ -231,7 +231,7 @@ int agent_run(const struct agent_config *cfg)
 	if (strcmp(cfg->proxy_mode, "none") != 0 && !pxb_lookup(cfg->proxy_mode)) {
 		log_error("agent",
 		          "--proxy-mode %s: unknown or not built yet (built: nftables, iptables, "
-		          "none; userspace, ipvs and ebpf come in later milestones, see README.md)",
+		          "userspace, none; ipvs and ebpf come in later milestones, see README.md)",
 		          cfg->proxy_mode);
 		return 2;
 	}

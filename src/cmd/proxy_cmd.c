@@ -28,8 +28,11 @@ static void proxy_usage(FILE *f)
 	    "flags:\n"
 	    "  --kubeconfig FILE        credentials and address of the API server\n"
 	    "  --node-name NAME         this node (endpoints on it are local)\n"
-	    "  --mode MODE              nftables (default) or iptables; userspace, ipvs and\n"
-	    "                           ebpf are not built yet\n"
+	    "  --mode MODE              nftables (default), iptables, or userspace (the\n"
+	    "                           proxy relays every connection itself; clients'\n"
+	    "                           addresses are lost, no SCTP); ipvs and ebpf are\n"
+	    "                           not built yet\n"
+	    "  --udp-timeout D          userspace: a UDP flow ends after D idle (default 30s)\n"
 	    "  --cluster-cidr CIDR      the Pods' addresses: traffic to a cluster IP from\n"
 	    "                           elsewhere is masqueraded (default: unknown, so all)\n"
 	    "  --masquerade-all         masquerade all traffic to cluster IPs\n"
@@ -113,6 +116,7 @@ int cmd_proxy(int argc, char **argv)
 	    {"metrics-addr", required_argument, NULL, 'a'},
 	    {"healthz-bind-address", required_argument, NULL, 'z'},
 	    {"service-proxy-name", required_argument, NULL, 'N'},
+	    {"udp-timeout", required_argument, NULL, 'u'},
 	    {"cleanup", no_argument, NULL, 'C'},
 	    {"log-level", required_argument, NULL, 'v'},
 	    {"allow-host-netns", no_argument, NULL, 'H'},
@@ -160,6 +164,11 @@ int cmd_proxy(int argc, char **argv)
 			break;
 		case 'N':
 			cfg.proxy_name = optarg;
+			break;
+		case 'u':
+			if (duration_flag("proxy", "--udp-timeout", optarg, 1,
+			                  &cfg.udp_timeout_ms) < 0)
+				return 2;
 			break;
 		case 'C':
 			cleanup = 1;

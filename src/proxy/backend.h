@@ -64,6 +64,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lib/ev.h"
 #include "lib/net.h"
 #include "proxy/model.h"
 
@@ -78,6 +79,11 @@ struct pxb_config {
 	net_cidr cluster_cidr;
 	bool masquerade_all;
 	uint32_t masq_mark; /* one bit, PXB_MASQ_MARK_DEFAULT */
+	/* The core's loop, for modes that handle traffic themselves (userspace:
+	 * its listeners and relays run on it); rule-only modes ignore it. */
+	ev_loop *loop;
+	/* userspace: a UDP flow ends after this long without traffic (0: 30 s). */
+	unsigned udp_timeout_ms;
 };
 
 struct pxb_sync {
@@ -104,11 +110,15 @@ struct pxb_result {
 typedef struct pxb pxb;
 
 struct pxb_ops {
-	const char *name; /* "nftables", "iptables" */
+	const char *name; /* "nftables", "iptables", "userspace" */
 	/* Full resyncs come at most this often, even with a shorter
 	 * --sync-period (0: every sync period): a mode whose full sync blocks
 	 * the loop for long at scale asks for fewer. */
 	unsigned full_resync_min_s;
+	/* The mode does no NAT to endpoints (userspace: REDIRECT to itself), so
+	 * the core's UDP conntrack cleanup has nothing to do and would only cut
+	 * the REDIRECT entries of live flows. */
+	bool skip_conntrack;
 	/* Checks what the mode needs (the kernel's nf_tables, the iptables-restore
 	 * binary) and allocates. 0, -ENOMEM, or -ENOTSUP with a reason in err. */
 	int (*create)(const struct pxb_config *cfg, pxb **out, char *err, size_t errlen);
@@ -131,5 +141,6 @@ const struct pxb_ops *pxb_lookup(const char *mode);
 
 extern const struct pxb_ops pxb_nft_ops;
 extern const struct pxb_ops pxb_ipt_ops;
+extern const struct pxb_ops pxb_us_ops;
 
 #endif

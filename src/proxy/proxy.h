@@ -30,7 +30,7 @@
 #include "lib/ev.h"
 
 struct proxy_config {
-	const char *mode;      /* "nftables" (default) or "iptables" */
+	const char *mode;      /* "nftables" (default), "iptables" or "userspace" */
 	const char *node_name; /* required */
 	/* The Pods' addresses; NULL: the Node's spec.podCIDR once read, and until
 	 * then every packet to a cluster IP is masqueraded. */
@@ -42,6 +42,7 @@ struct proxy_config {
 	int canary_ms;            /* how often the canary is checked (5000) */
 	const char *metrics_addr; /* "127.0.0.1:10249" by default; "" for none */
 	const char *healthz_addr; /* "0.0.0.0:10256" by default; "" for none */
+	int udp_timeout_ms;       /* userspace: --udp-timeout (0: 30 s) */
 };
 
 /* Defaults for every zero field. */

@@ -157,6 +157,8 @@ static void proxy_after_sync(proxy *p, const struct pxm_changes *ch,
 	size_t n = 0, cap = full ? n_all : ch->n;
 
 	proxy_hc_update(p->hc, ch->v, ch->n, full ? all : NULL, n_all);
+	if (p->ops->skip_conntrack)
+		return;
 	v = calloc(cap + 1, sizeof(*v));
 	if (!v)
 		return;

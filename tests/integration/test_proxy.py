@@ -1,5 +1,5 @@
-"""The service proxy in a two-node sandbox, every scenario in both modes
-(nftables and iptables; one sandbox per mode): real TCP and UDP from Pods, from
+"""The service proxy in a two-node sandbox, every scenario in every mode
+(nftables, iptables and userspace; one sandbox per mode): real TCP and UDP from Pods, from
 the node namespaces, and from a client namespace on the fabric bridge
 (198.18.0.200, no default route), checked against kube-proxy's semantics.
 
@@ -29,7 +29,7 @@ from proxy_util import (FABRIC_IP, HTTP, HTTP_ALT, NODE_IP, READY, UDP, WEB, WEB
 from sandbox_util import Sandbox, netexec_pod, pod_ip
 from svcnet_util import BIN, uniq, wait_for
 
-MODES = os.environ.get("SVCNET_PX_MODES", "nftables,iptables").split(",")
+MODES = os.environ.get("SVCNET_PX_MODES", "nftables,iptables,userspace").split(",")
 C1, C2 = "pod:c1a", "pod:c2a"  # a client Pod on each node
 CLIENTS = (("c1a", "node-1"), ("c1b", "node-1"), ("c2a", "node-2"), ("c2b", "node-2"))
 
@@ -38,6 +38,16 @@ CLIENTS = (("c1a", "node-1"), ("c1b", "node-1"), ("c2a", "node-2"), ("c2b", "nod
 # marked xfail(strict=True), so it turns red again once the bug is fixed and
 # the entry can go.
 KNOWN_BUGS = {}
+
+# What a mode cannot do by construction, as in Kubernetes: such checks are
+# skipped for that mode only, with the reason.
+USERSPACE_NO_SOURCE_IP = ("userspace mode relays every connection itself: the endpoint sees "
+                          "the node's address, never the client's (as kube-proxy's did)")
+
+
+def not_applicable(px, mode, reason):
+    if px.mode == mode:
+        pytest.skip("not applicable in %s mode: %s" % (mode, reason))
 
 
 @pytest.fixture(scope="module", params=MODES)
@@ -115,11 +125,14 @@ def test_datapath_matches_mode(px):
         assert argv[argv.index("--proxy-mode") + 1] == px.mode
         text = rules(node)
         nft_table = re.search(r"^table ip svcnet \{", text, re.M)
+        us_table = re.search(r"^table ip svcnet-userspace \{", text, re.M)
         ipt_chains = "KUBE-SERVICES" in text.split("# iptables-save", 1)[1]
         if px.mode == "nftables":
-            assert nft_table and not ipt_chains, text
+            assert nft_table and not ipt_chains and not us_table, text
+        elif px.mode == "userspace":
+            assert us_table and not nft_table and not ipt_chains, text
         else:
-            assert ipt_chains and not nft_table, text
+            assert ipt_chains and not nft_table and not us_table, text
         assert mentions(text, cluster_ip(s)), text
 
 
@@ -134,6 +147,7 @@ def test_clusterip_from_pods_and_nodes(px):
         got = names(px.sbx, where, ip, 80, n=20)
         assert set(got) <= WEB and len(distinct(got)) >= 2, "%s: %s" % (where, got)
     # Pod to Service: no masquerade, the endpoint sees the Pod's own address
+    not_applicable(px, "userspace", USERSPACE_NO_SOURCE_IP)
     me = pod_ip(px.pool["c1a"])
     for seen in names(px.sbx, C1, ip, 80, n=4, path="/clientip"):
         assert seen.rsplit(":", 1)[0] == me, seen
@@ -415,10 +429,14 @@ def test_external_traffic_policy_local(px):
     hc = s["spec"].get("healthCheckNodePort")
     assert hc and 30000 <= hc <= 32767, s["spec"]
     wait_slice(sbx, name, 1)
-    # the node with the endpoint: traffic reaches it with the client's own address
+    # the node with the endpoint: traffic reaches it with the client's own
+    # address (userspace: the node's, by construction; routing still Local)
     wait_names(sbx, "fabric", NODE_IP["node-1"], np, {"w1a"})
     for seen in names(sbx, "fabric", NODE_IP["node-1"], np, n=3, path="/clientip"):
-        assert seen.rsplit(":", 1)[0] == FABRIC_IP, seen
+        if px.mode == "userspace":
+            assert seen.rsplit(":", 1)[0] != FABRIC_IP, seen
+        else:
+            assert seen.rsplit(":", 1)[0] == FABRIC_IP, seen
     # the node without one drops (a timeout, not a refusal)
     barrier(px, "node-2")
     wait_for(lambda: connect_error(px, "fabric", NODE_IP["node-2"], np, 2) == "timeout",
@@ -567,6 +585,8 @@ def test_flushed_rules_come_back(px):
     ns = ["ip", "netns", "exec", "svcnet-node-1"]
     if px.mode == "nftables":
         sh(*ns, "nft", "delete", "table", "ip", "svcnet")
+    elif px.mode == "userspace":
+        sh(*ns, "nft", "delete", "table", "ip", "svcnet-userspace")
     else:
         for table in ("nat", "filter", "mangle"):
             sh(*ns, "iptables", "-t", table, "-F")
@@ -592,6 +612,11 @@ def _metrics_or_none(sbx, node):
 
 
 def test_proxy_restart_under_load_loses_nothing(px):
+    not_applicable(px, "userspace",
+                   "the proxy itself carries every connection: killed with -9 it loses its "
+                   "relays and its listeners, and the REDIRECT rules point at ports nobody "
+                   "listens on until the new process's first sync (kube-proxy's userspace "
+                   "mode behaved the same)")
     sbx = px.sbx
     s = px.service("load", {"px-pool": "web"})
     ip = cluster_ip(s)
@@ -692,7 +717,7 @@ def test_cleanup_removes_every_rule(px):
         r = run(sbx, "node-2", BIN, "proxy", "--cleanup", timeout=60)
         assert r.returncode == 0, r.stderr
         text = rules("node-2")
-        assert not re.search(r"^table (ip|ip6|inet) svcnet \{", text, re.M), text
+        assert not re.search(r"^table (ip|ip6|inet) svcnet(-userspace)? \{", text, re.M), text
         assert "KUBE-" not in text, text
         assert not mentions(text, ip), text
         six = sh("ip", "netns", "exec", "svcnet-node-2", "ip6tables-save", check=False).stdout
