@@ -58,6 +58,7 @@ $(BUILD)/%.o: %.c
 
 -include $(DEPS)
 include mk/tools.mk
+include mk/vm.mk
 
 # Objects are kept (no "rm" of intermediates after the summary line).
 .SECONDARY:
@@ -114,6 +115,7 @@ test: deps
 	$(MAKE) asan-unit
 	$(MAKE) valgrind
 	$(MAKE) fuzz-smoke
+	$(MAKE) test-vm
 	$(MAKE) asan-integration
 	$(MAKE) integration
 

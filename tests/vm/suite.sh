@@ -1,0 +1,64 @@
+#!/bin/sh
+# tests/vm/suite.sh [MODE...]: everything the VM tier checks, in one boot
+# (default mode list: nftables):
+#   1. the kernel: IPVS and its schedulers load, /proc/net/ip_vs is there,
+#      and the other modules the proxy modes need (so the IPVS backend's
+#      session can rely on them);
+#   2. the unit tier's network-namespace groups on this kernel
+#      (VM_UNIT_GROUPS, default test_proxy_nft), when the initramfs has the
+#      unit binary;
+#   3. the proxy scenarios (scenarios.sh) in each MODE.
+# Ends with the SVCNET-VM-RESULT line.
+. /svcnet-vm/lib.sh
+. /svcnet-vm/scenarios.sh
+
+# modules_check: what `modprobe` gives (all were loaded by /init already;
+# modprobe of a loaded module succeeds at once).
+modules_check() {
+	for m in ip_vs ip_vs_rr ip_vs_wrr ip_vs_lc ip_vs_wlc ip_vs_dh ip_vs_sh ip_vs_sed ip_vs_nq; do
+		modprobe "$m" || {
+			echo "modprobe $m failed"
+			return 1
+		}
+	done
+	[ -r /proc/net/ip_vs ] || {
+		echo "no /proc/net/ip_vs after modprobe ip_vs"
+		return 1
+	}
+	head -n 3 /proc/net/ip_vs
+	for m in nf_tables nft_chain_nat nft_numgen nft_ct nf_conntrack_netlink veth bridge dummy sctp; do
+		grep -q "^$m " /proc/modules || {
+			echo "module $m not loaded"
+			return 1
+		}
+	done
+	# a dummy link (this machine's kernel has none)
+	ip link add svnvm-dummy type dummy && ip link del svnvm-dummy || return 1
+}
+
+unit_groups() {
+	[ -x /opt/svcnet/unit ] || {
+		echo "(no unit binary in the initramfs)"
+		return 0
+	}
+	rc=0
+	for g in ${VM_UNIT_GROUPS:-test_proxy_nft}; do
+		t=$(vm_now)
+		if /opt/svcnet/unit "$g" >/tmp/unit.out 2>&1; then
+			vm_pass "unit $g: $(tail -n 1 /tmp/unit.out) ($(vm_since "$t") s)"
+		else
+			cat /tmp/unit.out
+			vm_fail "unit $g" "$(tail -n 1 /tmp/unit.out) ($(vm_since "$t") s)"
+			rc=1
+		fi
+	done
+	return $rc
+}
+
+vm_check "kernel: ip_vs and schedulers load, /proc/net/ip_vs present, nft/conntrack/veth/bridge/dummy/sctp" \
+	modules_check
+unit_groups
+for mode in "${@:-nftables}"; do
+	scenarios_run "$mode"
+done
+vm_summary
