@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -58,18 +57,6 @@ static void agent_on_svcs_synced(informer *inf, void *data)
 
 /* 1 when the calling process is in the network namespace of pid 1 (the
  * host's): the agent would put its bridge, routes and NAT rules there. */
-static void agent_on_signal(ev_loop *l, int fd, void *data, int mask)
-{
-	agent *a = data;
-	struct signalfd_siginfo si;
-
-	while (read(fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
-		log_info("agent", "signal %u: stopping (Pods keep running)", si.ssi_signo);
-		a->stopping = 1;
-		ev_stop(l);
-	}
-}
-
 /* The node's address when --node-ip is not given: the first global IPv4
  * address of the namespace, as the kubelet picks its InternalIP. */
 static int agent_pick_node_ip(char out[NET_ADDR_STRLEN])
@@ -191,10 +178,7 @@ static void agent_free(agent *a)
 	ipam_close(a->ipam);
 	free(a->hostport_sig);
 	httpc_free(a->api);
-	if (a->sfd >= 0) {
-		ev_del(a->loop, a->sfd, EV_READ);
-		close(a->sfd);
-	}
+	sigstop_free(a->stop);
 	ev_loop_free(a->loop);
 }
 
@@ -222,12 +206,10 @@ int agent_run(const struct agent_config *cfg)
 	agent a;
 	net_addr node_addr;
 	char err[256];
-	sigset_t mask;
 	int rc = 1;
 
 	memset(&a, 0, sizeof(a));
 	a.cfg = *cfg;
-	a.sfd = -1;
 	if (strcmp(cfg->proxy_mode, "none") != 0 && !pxb_lookup(cfg->proxy_mode)) {
 		log_error("agent",
 		          "--proxy-mode %s: unknown or not built yet (built: nftables, iptables, "
@@ -286,13 +268,8 @@ int agent_run(const struct agent_config *cfg)
 		log_error("agent", "kubeconfig %s: %s", cfg->kubeconfig, err);
 		goto out;
 	}
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGINT);
-	sigprocmask(SIG_BLOCK, &mask, NULL);
-	signal(SIGPIPE, SIG_IGN);
-	a.sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
-	if (a.sfd < 0 || ev_add(a.loop, a.sfd, EV_READ, agent_on_signal, &a) < 0)
+	a.stop = sigstop_new(a.loop, "agent", " (Pods keep running)", &a.stopping);
+	if (!a.stop)
 		goto out;
 	a.run = runner_new(a.loop, agent_ctr_exited, &a);
 	if (!a.run) {

@@ -27,6 +27,7 @@
 #include "lib/ev.h"
 #include "lib/net.h"
 #include "lib/rfc3339.h"
+#include "lib/sigstop.h"
 
 #define AGENT_MAX_CONTAINERS 16
 /* Paths: the state dir is at most AGENT_DIR_MAX bytes (checked at start),
@@ -45,26 +46,26 @@ struct agent_ctr {
 	probe *readiness, *liveness, *startup;
 	int ready_ok, live_ok, started_ok;
 	ev_timer *restart_timer;
-	uint64_t restart_at;      /* ev_clock_ms() when the back-off ends */
-	uint64_t running_since;   /* ev_clock_ms() of the last start */
-	int backoff_n;            /* restarts since the last long run, for the back-off */
-	int liveness_kill;        /* stopped because liveness failed: restart by policy */
-	int done;                 /* terminated and not to be restarted */
-	int lost;                 /* ended while the agent could not decide: see lost_* */
+	uint64_t restart_at;    /* ev_clock_ms() when the back-off ends */
+	uint64_t running_since; /* ev_clock_ms() of the last start */
+	int backoff_n;          /* restarts since the last long run, for the back-off */
+	int liveness_kill;      /* stopped because liveness failed: restart by policy */
+	int done;               /* terminated and not to be restarted */
+	int lost;               /* ended while the agent could not decide: see lost_* */
 	int lost_code;
 	char lost_reason[64], lost_msg[256];
-	int started_once;         /* a container was created: the next one is a restart */
-	char **envp;              /* the environment of the running process (exec probes) */
-	int adopted;              /* running since before this agent started */
+	int started_once; /* a container was created: the next one is a restart */
+	char **envp;      /* the environment of the running process (exec probes) */
+	int adopted;      /* running since before this agent started */
 	struct podstatus_container st;
 };
 
 enum agent_pod_state {
-	AGENT_POD_NEW,        /* not admitted yet */
-	AGENT_POD_REJECTED,   /* admission failed: phase Failed, nothing runs */
-	AGENT_POD_RUNNING,    /* sandbox made (or being retried), containers managed */
-	AGENT_POD_FINISHED,   /* every container done for good: phase Succeeded/Failed */
-	AGENT_POD_STOPPING,   /* deletion: containers being stopped */
+	AGENT_POD_NEW,      /* not admitted yet */
+	AGENT_POD_REJECTED, /* admission failed: phase Failed, nothing runs */
+	AGENT_POD_RUNNING,  /* sandbox made (or being retried), containers managed */
+	AGENT_POD_FINISHED, /* every container done for good: phase Succeeded/Failed */
+	AGENT_POD_STOPPING, /* deletion: containers being stopped */
 };
 
 struct agent_pod {
@@ -72,29 +73,30 @@ struct agent_pod {
 	char uid[PODNET_UID_MAX + 1];
 	char ns[64], name[254];
 	char host[80]; /* hostname (agent_pod_hostname) */
-	json_t *obj; /* latest Pod from the API (own reference); NULL when adopted and not yet seen */
+	json_t
+	    *obj; /* latest Pod from the API (own reference); NULL when adopted and not yet seen */
 	enum agent_pod_state state;
-	int rejected; /* admission said no: its status says so to the end */
-	int gone;       /* the API no longer has it */
-	int confirmed;  /* delete with grace 0 sent */
+	int rejected;  /* admission said no: its status says so to the end */
+	int gone;      /* the API no longer has it */
+	int confirmed; /* delete with grace 0 sent */
 	char dir[2200], netns[AGENT_PATH_MAX], uts[AGENT_PATH_MAX];
 	char resolv[AGENT_PATH_MAX], hosts[AGENT_PATH_MAX], hostname[AGENT_PATH_MAX];
 	struct podfs_bind binds[3];
-	int sandbox;               /* network and files in place */
+	int sandbox; /* network and files in place */
 	int nips;
 	net_addr ips[PODNET_MAX_IPS];
 	char ip_str[PODNET_MAX_IPS][NET_ADDR_STRLEN];
 	char sandbox_err[512];
-	ev_timer *sandbox_timer;   /* retry of a failed sandbox */
+	ev_timer *sandbox_timer; /* retry of a failed sandbox */
 	int sandbox_failures;
 	long long start_time;
 	char reason[64], message[512]; /* pod-level (admission rejection) */
 	struct agent_ctr ctrs[AGENT_MAX_CONTAINERS];
 	int nctrs;
-	int ctrs_inited; /* ctrs[] matched against the spec (adopted Pods wait for it) */
+	int ctrs_inited;  /* ctrs[] matched against the spec (adopted Pods wait for it) */
 	int net_released; /* finished: network torn down, IPs kept for the status */
 	/* status writes: one in flight, the newest wins */
-	json_t *sent;       /* last status the server accepted */
+	json_t *sent; /* last status the server accepted */
 	httpc_req *status_req;
 	ev_timer *api_retry; /* back-off after a failed write */
 	int api_failures;
@@ -108,7 +110,7 @@ struct agent {
 	runner *run;
 	informer *nodes, *pods, *svcs;
 	dict *pods_by_uid; /* uid -> agent_pod */
-	int sfd;           /* SIGTERM/SIGINT */
+	sigstop *stop;     /* SIGTERM/SIGINT */
 	char node_ip[NET_ADDR_STRLEN];
 	/* pod network of this node */
 	int have_cidr;

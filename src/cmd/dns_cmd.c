@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/signalfd.h>
 #include <unistd.h>
 
 #include "client/httpc.h"
@@ -16,6 +15,7 @@
 #include "lib/buf.h"
 #include "lib/ev.h"
 #include "lib/log.h"
+#include "lib/sigstop.h"
 #include "lib/net.h"
 #include "lib/sockaddr.h"
 
@@ -41,16 +41,6 @@ static void dns_usage(FILE *f)
 	        "  --http-bind-address A      /health, /ready, /metrics (default: none)\n"
 	        "  --cache-size N             forwarder cache entries (default 10000)\n"
 	        "  --log-level LEVEL          debug, info, warn, error (default info)\n");
-}
-
-static void dns_on_signal(ev_loop *l, int fd, void *data, int mask)
-{
-	struct signalfd_siginfo si;
-
-	while (read(fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
-		log_info("dns", "signal %u: stopping", si.ssi_signo);
-		ev_stop(l);
-	}
 }
 
 /* "IP", "IP:PORT", "[IPv6]:PORT" or a bare IPv6 address. */
@@ -182,9 +172,9 @@ static int dns_main(const char *kubeconfig, const struct dns_config *cfg, const 
 	ev_loop *l = ev_loop_new();
 	httpc *api = NULL;
 	dns *d = NULL;
-	sigset_t mask;
 	char err[512];
-	int sfd = -1, rc = 1;
+	sigstop *stop = NULL;
+	int rc = 1;
 
 	if (!l)
 		return 1;
@@ -192,13 +182,8 @@ static int dns_main(const char *kubeconfig, const struct dns_config *cfg, const 
 		log_error("dns", "kubeconfig %s: %s", kubeconfig, err);
 		goto out;
 	}
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGINT);
-	sigprocmask(SIG_BLOCK, &mask, NULL);
-	signal(SIGPIPE, SIG_IGN);
-	sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
-	if (sfd < 0 || ev_add(l, sfd, EV_READ, dns_on_signal, NULL) < 0)
+	stop = sigstop_new(l, "dns", "", NULL);
+	if (!stop)
 		goto out;
 	if (dns_start(l, api, cfg, &d, err, sizeof(err)) < 0) {
 		log_error("dns", "%s", err);
@@ -211,10 +196,7 @@ static int dns_main(const char *kubeconfig, const struct dns_config *cfg, const 
 out:
 	dns_free(d);
 	httpc_free(api);
-	if (sfd >= 0) {
-		ev_del(l, sfd, EV_READ);
-		close(sfd);
-	}
+	sigstop_free(stop);
 	ev_loop_free(l);
 	return rc;
 }

@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/signalfd.h>
 #include <unistd.h>
 
 #include "client/httpc.h"
@@ -13,6 +12,7 @@
 #include "lib/ev.h"
 #include "lib/hostns.h"
 #include "lib/log.h"
+#include "lib/sigstop.h"
 #include "proxy/proxy.h"
 
 static void proxy_usage(FILE *f)
@@ -49,24 +49,14 @@ static void proxy_usage(FILE *f)
 	    "                           refused otherwise\n");
 }
 
-static void proxy_on_signal(ev_loop *l, int fd, void *data, int mask)
-{
-	struct signalfd_siginfo si;
-
-	while (read(fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
-		log_info("proxy", "signal %u: stopping (the rules stay)", si.ssi_signo);
-		ev_stop(l);
-	}
-}
-
 static int proxy_main(const char *kubeconfig, const struct proxy_config *cfg)
 {
 	ev_loop *l = ev_loop_new();
 	httpc *api = NULL;
 	proxy *p = NULL;
-	sigset_t mask;
 	char err[512];
-	int sfd = -1, rc = 1;
+	sigstop *stop = NULL;
+	int rc = 1;
 
 	if (!l)
 		return 1;
@@ -74,13 +64,8 @@ static int proxy_main(const char *kubeconfig, const struct proxy_config *cfg)
 		log_error("proxy", "kubeconfig %s: %s", kubeconfig, err);
 		goto out;
 	}
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGINT);
-	sigprocmask(SIG_BLOCK, &mask, NULL);
-	signal(SIGPIPE, SIG_IGN);
-	sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
-	if (sfd < 0 || ev_add(l, sfd, EV_READ, proxy_on_signal, NULL) < 0)
+	stop = sigstop_new(l, "proxy", " (the rules stay)", NULL);
+	if (!stop)
 		goto out;
 	if (proxy_start(l, api, cfg, &p, err, sizeof(err)) < 0) {
 		log_error("proxy", "%s", err);
@@ -93,10 +78,7 @@ static int proxy_main(const char *kubeconfig, const struct proxy_config *cfg)
 out:
 	proxy_free(p);
 	httpc_free(api);
-	if (sfd >= 0) {
-		ev_del(l, sfd, EV_READ);
-		close(sfd);
-	}
+	sigstop_free(stop);
 	ev_loop_free(l);
 	return rc;
 }
