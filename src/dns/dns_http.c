@@ -14,8 +14,9 @@
 static const char *const rcode_names[] = {"NOERROR",  "FORMERR", "SERVFAIL",
                                           "NXDOMAIN", "NOTIMP",  "REFUSED"};
 
-static int dns_metrics(dns *d, buf *b)
+static int dns_metrics(void *data, buf *b)
 {
+	const dns *d = data;
 	struct dnssrv_stats ss;
 	struct dnsfwd_stats fs = {0};
 	char lbl[64];
@@ -97,15 +98,7 @@ static void dns_handle(http_conn *c, http_request *req, void *data)
 		else
 			http_respond(c, 503, "text/plain", "informers not synced\n", 21);
 	} else if (plen == 8 && !strncmp(req->path, "/metrics", 8)) {
-		buf b;
-
-		buf_init(&b);
-		if (dns_metrics(d, &b) < 0)
-			http_respond(c, 500, "text/plain", "out of memory\n", 14);
-		else
-			http_respond(c, 200, "text/plain; version=0.0.4; charset=utf-8",
-			             buf_head(&b), buf_avail(&b));
-		buf_free(&b);
+		http_respond_metrics(c, dns_metrics, d);
 	} else {
 		http_respond(c, 404, "text/plain", "404 page not found\n", 19);
 	}
@@ -121,20 +114,11 @@ static void dns_http_flush(ev_loop *l, void *data)
 
 int dns_http_start(dns *d, char *err, size_t errlen)
 {
-	struct http_server_opts o = {0};
 	int rc;
 
 	if (!d->cfg.http_addr || !d->cfg.http_addr[0])
 		return 0;
-	o.listen = d->cfg.http_addr;
-	o.max_head = 8192;
-	o.request_timeout_ms = 10000;
-	o.idle_timeout_ms = 60000;
-	o.max_stream_queue = 1 << 16;
-	o.max_conns = 64;
-	o.handler = dns_handle;
-	o.data = d;
-	rc = http_server_start(d->l, &o, &d->http);
+	rc = http_server_start_status(d->l, d->cfg.http_addr, dns_handle, d, 64, &d->http);
 	if (rc < 0) {
 		snprintf(err, errlen, "--http-bind-address %s: %s", d->cfg.http_addr,
 		         strerror(-rc));

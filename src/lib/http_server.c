@@ -490,7 +490,7 @@ static long long http_conn_timer(ev_loop *l, ev_timer *t, void *data)
 	 * output without progress would otherwise pin memory for ever. */
 	if (buf_avail(&c->out) && now - c->last_progress >= (uint64_t)o->idle_timeout_ms) {
 		log_info("http", "%s: no output progress for %d ms: closing", c->peer,
-			 o->idle_timeout_ms);
+		         o->idle_timeout_ms);
 		c->timer = NULL;
 		http_conn_free(c);
 		return EV_TIMER_STOP;
@@ -501,7 +501,7 @@ static long long http_conn_timer(ev_loop *l, ev_timer *t, void *data)
 		deadline = c->req_start + (uint64_t)o->request_timeout_ms;
 		if (now >= deadline) {
 			log_info("http", "%s: request not complete after %d ms: closing", c->peer,
-				 o->request_timeout_ms);
+			         o->request_timeout_ms);
 			/* The 408 leaves with the next flush, after the store's commit:
 			 * flushing here would also send other connections' answers early. */
 			http_conn_error(c, HTTP_E_TIMEOUT);
@@ -550,7 +550,7 @@ static void http_accept(ev_loop *l, int lfd, void *data, int mask)
 				/* Level-triggered: the listener would fire again at once.
 				 * Pause accepting; connections wait in the backlog. */
 				log_warn("http", "accept: %s: pausing new connections for 100 ms",
-					 strerror(errno));
+				         strerror(errno));
 				ev_del(l, lfd, EV_READ);
 				s->accept_retry = ev_timer_add(l, 100, http_accept_resume, s);
 			} else if (errno != EAGAIN && errno != EINTR) {
@@ -663,4 +663,33 @@ void http_server_stop(http_server *s)
 	while (s->conns)
 		http_conn_free(s->conns);
 	free(s);
+}
+
+int http_server_start_status(ev_loop *l, const char *addr, http_handler_fn *fn, void *data,
+                             int max_conns, http_server **out)
+{
+	struct http_server_opts o = {0};
+
+	o.listen = addr;
+	o.max_head = 8192;
+	o.request_timeout_ms = 10000;
+	o.idle_timeout_ms = 60000;
+	o.max_stream_queue = 1 << 16; /* nothing streams; a bound all the same */
+	o.max_conns = max_conns;
+	o.handler = fn;
+	o.data = data;
+	return http_server_start(l, &o, out);
+}
+
+void http_respond_metrics(http_conn *c, int (*render)(void *data, buf *b), void *data)
+{
+	buf b;
+
+	buf_init(&b);
+	if (render(data, &b) < 0)
+		http_respond(c, 500, "text/plain", "out of memory\n", 14);
+	else
+		http_respond(c, 200, "text/plain; version=0.0.4; charset=utf-8", buf_head(&b),
+		             buf_avail(&b));
+	buf_free(&b);
 }

@@ -42,6 +42,14 @@ struct http_server_opts {
 };
 
 int http_server_start(ev_loop *l, const struct http_server_opts *o, http_server **out);
+/* A plain-HTTP listener for small status endpoints (/metrics, /healthz,
+ * /ready): 8 KiB heads, a request whole within 10 s, idle connections closed
+ * after 60 s, nothing streams. 0 or a negative errno. */
+int http_server_start_status(ev_loop *l, const char *addr, http_handler_fn *fn, void *data,
+                             int max_conns, http_server **out);
+/* Answers 200 with what render wrote in the Prometheus text format (lib/prom.h),
+ * or 500 when it failed. */
+void http_respond_metrics(http_conn *c, int (*render)(void *data, buf *b), void *data);
 /* Closes the listener and every connection. NULL-safe. */
 void http_server_stop(http_server *s);
 /* Sends queued output of every connection that has some. */

@@ -163,7 +163,7 @@ static struct hc_srv *hc_start(struct proxy_hc *hc, const struct hc_port *e)
 	snprintf(s->ns, sizeof(s->ns), "%.*s", (int)(slash - e->nsn), e->nsn);
 	snprintf(s->name, sizeof(s->name), "%s", slash + 1);
 	snprintf(addr, sizeof(addr), "0.0.0.0:%u", e->port);
-	rc = proxy_http_listen(hc->loop, addr, hc_handler, s, 256, &s->srv);
+	rc = http_server_start_status(hc->loop, addr, hc_handler, s, 256, &s->srv);
 	if (rc < 0) {
 		/* kube-proxy logs and goes on: the rules still work, only the
 		 * load balancer's view of this node is missing. */

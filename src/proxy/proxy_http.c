@@ -21,8 +21,9 @@ bool proxy_healthy(const proxy *p, uint64_t now_ms)
 	return now_ms - p->last_ok_ms < 2 * (uint64_t)p->cfg.sync_period_ms;
 }
 
-static int proxy_metrics(proxy *p, buf *b)
+static int proxy_metrics(void *data, buf *b)
 {
+	proxy *p = data;
 	struct pxm_stats st;
 	size_t rules = 0, elements = 0, chains = 0;
 	char lbl[64];
@@ -127,15 +128,7 @@ static void proxy_handle(http_conn *c, http_request *req, void *data, bool metri
 	} else if (plen == 6 && !strncmp(path, "/livez", 6)) {
 		proxy_health(p, c, true);
 	} else if (metrics && plen == 8 && !strncmp(path, "/metrics", 8)) {
-		buf b;
-
-		buf_init(&b);
-		if (proxy_metrics(p, &b) < 0)
-			http_respond(c, 500, "text/plain", "out of memory\n", 14);
-		else
-			http_respond(c, 200, "text/plain; version=0.0.4; charset=utf-8",
-			             buf_head(&b), buf_avail(&b));
-		buf_free(&b);
+		http_respond_metrics(c, proxy_metrics, p);
 	} else {
 		http_respond(c, 404, "text/plain", "404 page not found\n", 19);
 	}
@@ -161,22 +154,6 @@ static void proxy_flush(ev_loop *l, void *data)
 		http_server_flush(p->healthz_srv);
 }
 
-int proxy_http_listen(ev_loop *l, const char *addr, http_handler_fn *fn, void *data, int max_conns,
-                      http_server **out)
-{
-	struct http_server_opts o = {0};
-
-	o.listen = addr;
-	o.max_head = 8192;
-	o.request_timeout_ms = 10000;
-	o.idle_timeout_ms = 60000;
-	o.max_stream_queue = 1 << 16; /* nothing streams; a bound all the same */
-	o.max_conns = max_conns;
-	o.handler = fn;
-	o.data = data;
-	return http_server_start(l, &o, out);
-}
-
 static int proxy_listen(proxy *p, const char *addr, http_handler_fn *fn, http_server **out,
                         char *err, size_t errlen)
 {
@@ -184,7 +161,7 @@ static int proxy_listen(proxy *p, const char *addr, http_handler_fn *fn, http_se
 
 	if (!addr || !addr[0])
 		return 0;
-	rc = proxy_http_listen(p->loop, addr, fn, p, 64, out);
+	rc = http_server_start_status(p->loop, addr, fn, p, 64, out);
 	if (rc < 0)
 		snprintf(err, errlen, "listen on %s: %s", addr, strerror(-rc));
 	return rc;

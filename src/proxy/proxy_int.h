@@ -69,9 +69,6 @@ void proxy_ct_cleanup(proxy *p, int family, const struct pxm_svcport *const *por
 /* proxy_http.c */
 int proxy_http_start(proxy *p, char *err, size_t errlen);
 void proxy_http_stop(proxy *p);
-/* A plain-HTTP listener with the proxy's limits. 0 or a negative errno. */
-int proxy_http_listen(ev_loop *l, const char *addr, http_handler_fn *fn, void *data, int max_conns,
-                      http_server **out);
 /* 1 when /healthz should answer 200. */
 bool proxy_healthy(const proxy *p, uint64_t now_ms);
 
