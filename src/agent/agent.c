@@ -194,6 +194,7 @@ static int agent_proxy_start(agent *a)
 	pc.cluster_cidr = a->cfg.cluster_cidr;
 	pc.min_sync_ms = a->cfg.min_sync_ms;
 	pc.sync_period_ms = a->cfg.sync_period_ms;
+	pc.ipvs_scheduler = a->cfg.ipvs_scheduler;
 	if (proxy_start(a->loop, a->api, &pc, &a->proxy, err, sizeof(err)) < 0) {
 		log_error("agent", "service proxy: %s", err);
 		return -1;
@@ -213,7 +214,7 @@ int agent_run(const struct agent_config *cfg)
 	if (strcmp(cfg->proxy_mode, "none") != 0 && !pxb_lookup(cfg->proxy_mode)) {
 		log_error("agent",
 		          "--proxy-mode %s: unknown or not built yet (built: nftables, iptables, "
-		          "userspace, none; ipvs and ebpf come in later milestones, see README.md)",
+		          "userspace, ipvs, none; ebpf comes in a later milestone, see README.md)",
 		          cfg->proxy_mode);
 		return 2;
 	}

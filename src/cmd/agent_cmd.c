@@ -9,6 +9,7 @@
 #include "cmd/cmd.h"
 #include "lib/duration.h"
 #include "lib/log.h"
+#include "proxy/ipvs.h"
 
 static void agent_usage(FILE *f)
 {
@@ -33,7 +34,8 @@ static void agent_usage(FILE *f)
 	        "  --cluster-cidr CIDR      the whole pod network: traffic leaving it is\n"
 	        "                           masqueraded (default 10.42.0.0/16)\n"
 	        "  --proxy-mode MODE        service proxy: nftables (default), iptables,\n"
-	        "                           userspace, or none; ipvs and ebpf are not built yet\n"
+	        "                           userspace, ipvs, or none; ebpf is not built yet\n"
+	        "  --ipvs-scheduler S       ipvs: " PXB_IPVS_SCHEDULERS " (default rr)\n"
 	        "  --service-cidr CIDR      cluster IPs, routed to cni0 when a proxy runs\n"
 	        "                           (default 10.43.0.0/16)\n"
 	        "  --min-sync-period D      proxy: at most one sync per D (default 1s; 0 allowed)\n"
@@ -58,6 +60,7 @@ int cmd_agent(int argc, char **argv)
 	    {"proxy-mode", required_argument, NULL, 'p'},
 	    {"service-cidr", required_argument, NULL, 'S'},
 	    {"min-sync-period", required_argument, NULL, 'm'},
+	    {"ipvs-scheduler", required_argument, NULL, 'I'},
 	    {"sync-period", required_argument, NULL, 'P'},
 	    {"node-status-update-frequency", required_argument, NULL, 'f'},
 	    {"log-level", required_argument, NULL, 'v'},
@@ -103,6 +106,15 @@ int cmd_agent(int argc, char **argv)
 			break;
 		case 'p':
 			cfg.proxy_mode = optarg;
+			break;
+		case 'I':
+			if (pxb_ipvs_sched_valid(optarg) < 0) {
+				log_error("agent",
+				          "--ipvs-scheduler %s: one of " PXB_IPVS_SCHEDULERS,
+				          optarg);
+				return 2;
+			}
+			cfg.ipvs_scheduler = optarg;
 			break;
 		case 'S':
 			cfg.service_cidr = optarg;

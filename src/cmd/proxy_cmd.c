@@ -13,6 +13,7 @@
 #include "lib/hostns.h"
 #include "lib/log.h"
 #include "lib/sigstop.h"
+#include "proxy/ipvs.h"
 #include "proxy/proxy.h"
 
 static void proxy_usage(FILE *f)
@@ -28,10 +29,11 @@ static void proxy_usage(FILE *f)
 	    "flags:\n"
 	    "  --kubeconfig FILE        credentials and address of the API server\n"
 	    "  --node-name NAME         this node (endpoints on it are local)\n"
-	    "  --mode MODE              nftables (default), iptables, or userspace (the\n"
+	    "  --mode MODE              nftables (default), iptables, userspace (the\n"
 	    "                           proxy relays every connection itself; clients'\n"
-	    "                           addresses are lost, no SCTP); ipvs and ebpf are\n"
-	    "                           not built yet\n"
+	    "                           addresses are lost, no SCTP) or ipvs (needs the\n"
+	    "                           kernel's ip_vs); ebpf is not built yet\n"
+	    "  --ipvs-scheduler S       ipvs: " PXB_IPVS_SCHEDULERS " (default rr)\n"
 	    "  --udp-timeout D          userspace: a UDP flow ends after D idle (default 30s)\n"
 	    "  --cluster-cidr CIDR      the Pods' addresses: traffic to a cluster IP from\n"
 	    "                           elsewhere is masqueraded (default: unknown, so all)\n"
@@ -99,6 +101,7 @@ int cmd_proxy(int argc, char **argv)
 	    {"healthz-bind-address", required_argument, NULL, 'z'},
 	    {"service-proxy-name", required_argument, NULL, 'N'},
 	    {"udp-timeout", required_argument, NULL, 'u'},
+	    {"ipvs-scheduler", required_argument, NULL, 'S'},
 	    {"cleanup", no_argument, NULL, 'C'},
 	    {"log-level", required_argument, NULL, 'v'},
 	    {"allow-host-netns", no_argument, NULL, 'H'},
@@ -151,6 +154,15 @@ int cmd_proxy(int argc, char **argv)
 			if (duration_flag("proxy", "--udp-timeout", optarg, 1,
 			                  &cfg.udp_timeout_ms) < 0)
 				return 2;
+			break;
+		case 'S':
+			if (pxb_ipvs_sched_valid(optarg) < 0) {
+				log_error("proxy",
+				          "--ipvs-scheduler %s: one of " PXB_IPVS_SCHEDULERS,
+				          optarg);
+				return 2;
+			}
+			cfg.ipvs_scheduler = optarg;
 			break;
 		case 'C':
 			cleanup = 1;

@@ -84,6 +84,8 @@ struct pxb_config {
 	ev_loop *loop;
 	/* userspace: a UDP flow ends after this long without traffic (0: 30 s). */
 	unsigned udp_timeout_ms;
+	/* ipvs: the scheduler, one of PXB_IPVS_SCHEDULERS (proxy/ipvs.h); NULL: rr. */
+	const char *ipvs_scheduler;
 };
 
 struct pxb_sync {
@@ -141,6 +143,7 @@ const struct pxb_ops *pxb_lookup(const char *mode);
 
 extern const struct pxb_ops pxb_nft_ops;
 extern const struct pxb_ops pxb_ipt_ops;
+extern const struct pxb_ops pxb_ipvs_ops;
 extern const struct pxb_ops pxb_us_ops;
 
 #endif

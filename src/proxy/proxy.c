@@ -189,8 +189,8 @@ static int proxy_backends(proxy *p, char *err, size_t errlen)
 	if (!p->ops) {
 		snprintf(
 		    err, errlen,
-		    "--mode %s: unknown or not built yet (built: nftables, iptables, userspace; "
-		    "ipvs and ebpf come in later milestones, see README.md)",
+		    "--mode %s: unknown or not built yet (built: nftables, iptables, userspace, "
+		    "ipvs; ebpf comes in a later milestone, see README.md)",
 		    p->cfg.mode);
 		return -EINVAL;
 	}
@@ -208,6 +208,7 @@ static int proxy_backends(proxy *p, char *err, size_t errlen)
 	bc.masq_mark = PXB_MASQ_MARK_DEFAULT;
 	bc.loop = p->loop;
 	bc.udp_timeout_ms = p->cfg.udp_timeout_ms > 0 ? (unsigned)p->cfg.udp_timeout_ms : 0;
+	bc.ipvs_scheduler = p->cfg.ipvs_scheduler;
 	p->fam[0].family = AF_INET;
 	p->nfam = 1;
 	return p->ops->create(&bc, &p->fam[0].be, err, errlen);
@@ -292,7 +293,8 @@ void proxy_free(proxy *p)
 
 int proxy_cleanup_all(char *err, size_t errlen)
 {
-	static const struct pxb_ops *const all[] = {&pxb_nft_ops, &pxb_ipt_ops, &pxb_us_ops};
+	static const struct pxb_ops *const all[] = {&pxb_nft_ops, &pxb_ipt_ops, &pxb_us_ops,
+	                                            &pxb_ipvs_ops};
 	static const int fams[] = {AF_INET, AF_INET6};
 	int rc = 0;
 
@@ -321,5 +323,7 @@ const struct pxb_ops *pxb_lookup(const char *mode)
 		return &pxb_ipt_ops;
 	if (!strcmp(mode, "userspace"))
 		return &pxb_us_ops;
+	if (!strcmp(mode, "ipvs"))
+		return &pxb_ipvs_ops;
 	return NULL;
 }

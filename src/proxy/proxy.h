@@ -36,13 +36,14 @@ struct proxy_config {
 	 * then every packet to a cluster IP is masqueraded. */
 	const char *cluster_cidr;
 	bool masquerade_all;
-	const char *proxy_name;   /* service.kubernetes.io/service-proxy-name; NULL: default */
-	int min_sync_ms;          /* --min-sync-period; 0 allowed (default 1000) */
-	int sync_period_ms;       /* --sync-period (30000) */
-	int canary_ms;            /* how often the canary is checked (5000) */
-	const char *metrics_addr; /* "127.0.0.1:10249" by default; "" for none */
-	const char *healthz_addr; /* "0.0.0.0:10256" by default; "" for none */
-	int udp_timeout_ms;       /* userspace: --udp-timeout (0: 30 s) */
+	const char *proxy_name;     /* service.kubernetes.io/service-proxy-name; NULL: default */
+	int min_sync_ms;            /* --min-sync-period; 0 allowed (default 1000) */
+	int sync_period_ms;         /* --sync-period (30000) */
+	int canary_ms;              /* how often the canary is checked (5000) */
+	const char *metrics_addr;   /* "127.0.0.1:10249" by default; "" for none */
+	const char *healthz_addr;   /* "0.0.0.0:10256" by default; "" for none */
+	int udp_timeout_ms;         /* userspace: --udp-timeout (0: 30 s) */
+	const char *ipvs_scheduler; /* ipvs: --ipvs-scheduler (NULL: rr) */
 };
 
 /* Defaults for every zero field. */

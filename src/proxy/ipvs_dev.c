@@ -1,0 +1,254 @@
+/*
+ * ipvs_dev.c - the dummy device svcnet-ipvs0 that holds the service
+ * addresses (IPVS only sees packets to local addresses), and the node's own
+ * addresses for node port virtual services.
+ *
+ * Links go through the project's rtnetlink helpers (agent/rtnl.h); listing
+ * addresses is not among them yet, so the one RTM_GETADDR dump is here.
+ */
+#include "proxy/ipvs_int.h"
+
+#include <errno.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <libmnl/libmnl.h>
+#include <linux/if_addr.h>
+#include <linux/rtnetlink.h>
+#include <sys/socket.h>
+
+#include "agent/rtnl.h"
+
+struct ipvsd_vec {
+	net_addr *v;
+	size_t n, cap;
+};
+
+struct ipvsd_ctx {
+	int family;
+	int dev_index;
+	int lo_index;
+	struct ipvsd_vec dev, node;
+	int rc;
+};
+
+static int ipvsd_push(struct ipvsd_vec *v, const net_addr *a)
+{
+	if (v->n == v->cap) {
+		size_t cap = v->cap ? v->cap * 2 : 8;
+		net_addr *p = realloc(v->v, cap * sizeof(*p));
+
+		if (!p)
+			return -ENOMEM;
+		v->v = p;
+		v->cap = cap;
+	}
+	v->v[v->n++] = *a;
+	return 0;
+}
+
+static int ipvsd_addr_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct ipvsd_ctx *c = data;
+	const struct ifaddrmsg *ifa;
+	const struct nlattr *attr, *addr = NULL, *local = NULL;
+	size_t want = c->family == AF_INET ? 4 : 16;
+	net_addr a;
+
+	if (nlh->nlmsg_type != RTM_NEWADDR ||
+	    nlh->nlmsg_len < MNL_NLMSG_HDRLEN + MNL_ALIGN(sizeof(*ifa)))
+		return MNL_CB_OK;
+	ifa = mnl_nlmsg_get_payload(nlh);
+	if (ifa->ifa_family != c->family)
+		return MNL_CB_OK;
+	mnl_attr_for_each(attr, nlh, sizeof(*ifa))
+	{
+		if (mnl_attr_get_type(attr) == IFA_ADDRESS)
+			addr = attr;
+		else if (mnl_attr_get_type(attr) == IFA_LOCAL)
+			local = attr;
+	}
+	/* IFA_LOCAL is the address itself on point-to-point links. */
+	if (local)
+		addr = local;
+	if (!addr || mnl_attr_get_payload_len(addr) < want)
+		return MNL_CB_OK;
+	memset(&a, 0, sizeof(a));
+	a.family = c->family;
+	memcpy(a.a, mnl_attr_get_payload(addr), want);
+	if ((int)ifa->ifa_index == c->dev_index) {
+		c->rc = c->rc ? c->rc : ipvsd_push(&c->dev, &a);
+		return MNL_CB_OK;
+	}
+	/* Not loopback (whatever its addresses), not IPv6 link-local. */
+	if (ifa->ifa_scope == RT_SCOPE_HOST || ifa->ifa_scope == RT_SCOPE_LINK ||
+	    (int)ifa->ifa_index == c->lo_index)
+		return MNL_CB_OK;
+	c->rc = c->rc ? c->rc : ipvsd_push(&c->node, &a);
+	return MNL_CB_OK;
+}
+
+int ipvsd_addrs(int family, net_addr **dev, size_t *n_dev, net_addr **node, size_t *n_node)
+{
+	struct ipvsd_ctx c = {.family = family, .dev_index = -1, .lo_index = -1};
+	struct mnl_socket *nl = NULL;
+	struct nlmsghdr *nlh;
+	struct ifaddrmsg *ifa;
+	char *buf = NULL;
+	unsigned seq = (unsigned)time(NULL), portid;
+	int rc = 0;
+	ssize_t n;
+
+	*dev = *node = NULL;
+	*n_dev = *n_node = 0;
+	c.dev_index = (int)if_nametoindex(IPVS_DEV);
+	if (!c.dev_index)
+		c.dev_index = -1;
+	c.lo_index = (int)if_nametoindex("lo");
+	if (!c.lo_index)
+		c.lo_index = -1;
+	if (!(buf = malloc(MNL_SOCKET_BUFFER_SIZE)))
+		return -ENOMEM;
+	if (!(nl = mnl_socket_open(NETLINK_ROUTE)) ||
+	    mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		rc = -errno;
+		goto out;
+	}
+	portid = mnl_socket_get_portid(nl);
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = RTM_GETADDR;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	nlh->nlmsg_seq = seq;
+	ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
+	ifa->ifa_family = (unsigned char)family;
+	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0) {
+		rc = -errno;
+		goto out;
+	}
+	for (;;) {
+		n = mnl_socket_recvfrom(nl, buf, MNL_SOCKET_BUFFER_SIZE);
+		if (n < 0) {
+			rc = -errno;
+			goto out;
+		}
+		rc = mnl_cb_run(buf, (size_t)n, seq, portid, ipvsd_addr_cb, &c);
+		if (rc < 0) {
+			rc = -errno;
+			goto out;
+		}
+		if (rc == MNL_CB_STOP)
+			break;
+	}
+	rc = c.rc;
+out:
+	if (nl)
+		mnl_socket_close(nl);
+	free(buf);
+	if (rc < 0) {
+		free(c.dev.v);
+		free(c.node.v);
+		return rc;
+	}
+	*dev = c.dev.v;
+	*n_dev = c.dev.n;
+	*node = c.node.v;
+	*n_node = c.node.n;
+	return 0;
+}
+
+static bool ipvsd_has(const net_addr *v, size_t n, const net_addr *a)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!net_addr_cmp(&v[i], a))
+			return true;
+	return false;
+}
+
+int ipvsd_sync(int family, const net_addr *want, size_t n_want, char *err, size_t errlen)
+{
+	net_addr *dev = NULL, *node = NULL;
+	size_t n_dev = 0, n_node = 0;
+	int bits = net_family_bits(family), rc;
+	rtnl *h;
+
+	if (!(h = rtnl_open()))
+		return -errno;
+	rc = rtnl_link_add(h, IPVS_DEV, "dummy", RTNL_EXIST_OK);
+	if (rc < 0) {
+		snprintf(err, errlen, "ipvs: creating %s: %s", IPVS_DEV, rtnl_last_error(h));
+		goto out;
+	}
+	if ((rc = ipvsd_addrs(family, &dev, &n_dev, &node, &n_node)) < 0) {
+		snprintf(err, errlen, "ipvs: listing addresses: %s", strerror(-rc));
+		goto out;
+	}
+	for (size_t i = 0; i < n_want; i++) {
+		if (ipvsd_has(dev, n_dev, &want[i]))
+			continue;
+		rc = rtnl_addr_add(h, IPVS_DEV, &want[i], bits, RTNL_EXIST_OK);
+		if (rc < 0) {
+			snprintf(err, errlen, "ipvs: binding to %s: %s", IPVS_DEV,
+			         rtnl_last_error(h));
+			goto out;
+		}
+	}
+	for (size_t i = 0; i < n_dev; i++) {
+		if (ipvsd_has(want, n_want, &dev[i]))
+			continue;
+		rc = rtnl_addr_del(h, IPVS_DEV, &dev[i], bits, RTNL_MISSING_OK);
+		if (rc < 0) {
+			snprintf(err, errlen, "ipvs: unbinding from %s: %s", IPVS_DEV,
+			         rtnl_last_error(h));
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	free(dev);
+	free(node);
+	rtnl_close(h);
+	return rc;
+}
+
+int ipvsd_remove(char *err, size_t errlen)
+{
+	rtnl *h;
+	int rc;
+
+	if (!(h = rtnl_open()))
+		return -errno;
+	rc = rtnl_link_del(h, IPVS_DEV, RTNL_MISSING_OK);
+	if (rc < 0)
+		snprintf(err, errlen, "ipvs: removing %s: %s", IPVS_DEV, rtnl_last_error(h));
+	rtnl_close(h);
+	return rc;
+}
+
+int ipvsd_unbind_all(int family, char *err, size_t errlen)
+{
+	net_addr *dev = NULL, *node = NULL;
+	size_t n_dev = 0, n_node = 0;
+	int bits = net_family_bits(family), rc;
+	rtnl *h;
+
+	if ((rc = ipvsd_addrs(family, &dev, &n_dev, &node, &n_node)) < 0) {
+		snprintf(err, errlen, "ipvs: listing addresses: %s", strerror(-rc));
+		return rc;
+	}
+	if (!(h = rtnl_open())) {
+		rc = -errno;
+		goto out;
+	}
+	for (size_t i = 0; i < n_dev && rc == 0; i++)
+		if ((rc = rtnl_addr_del(h, IPVS_DEV, &dev[i], bits, RTNL_MISSING_OK)) < 0)
+			snprintf(err, errlen, "ipvs: unbinding from %s: %s", IPVS_DEV,
+			         rtnl_last_error(h));
+	rtnl_close(h);
+out:
+	free(dev);
+	free(node);
+	return rc;
+}
