@@ -13,57 +13,23 @@
  */
 #include <errno.h>
 #include <jansson.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
-#include "lib/ev.h"
 #include "lib/log.h"
 #include "sandbox/sandbox_int.h"
 
-#define DNS_NS       "kube-system"
-#define DNS_SVC      "kube-dns"
-#define DNS_LABEL    "k8s-app"
-#define DNS_IMAGE    "svcnet/dns"
-#define DNS_METRICS  9153
-#define DNS_PROBE_MS 5000
-#define DNS_CALL_MS  10000
+#define DNS_NS      "kube-system"
+#define DNS_SVC     "kube-dns"
+#define DNS_LABEL   "k8s-app"
+#define DNS_IMAGE   "svcnet/dns"
+#define DNS_METRICS 9153
+#define DNS_CALL_MS 10000
 #define DNS_SLICES                                                                                 \
 	"/apis/discovery.k8s.io/v1/namespaces/" DNS_NS "/endpointslices"                           \
 	"?labelSelector=kubernetes.io%2Fservice-name%3D" DNS_SVC
-
-/* 1 when this binary has a working `dns` command (`dns --help` exits 0):
- * the addon is skipped, with a warning, by builds from before it. */
-int sandbox_dns_available(const char *exe)
-{
-	char *argv[] = {(char *)exe, "dns", "--help", NULL};
-	struct sandbox_proc p;
-	uint64_t deadline;
-	int st;
-
-	if (sandbox_spawn(argv, "/dev/null", NULL, &p) < 0)
-		return 0;
-	deadline = ev_clock_ms() + DNS_PROBE_MS;
-	for (;;) {
-		pid_t r = waitpid(p.pid, &st, WNOHANG);
-
-		if (r == p.pid)
-			return WIFEXITED(st) && WEXITSTATUS(st) == 0;
-		if (r < 0 && errno != EINTR)
-			return 0;
-		if (ev_clock_ms() >= deadline) {
-			kill(p.pid, SIGKILL);
-			while (waitpid(p.pid, &st, 0) < 0 && errno == EINTR)
-				;
-			return 0;
-		}
-		nanosleep(&(struct timespec){0, 10 * 1000000L}, NULL);
-	}
-}
 
 /* POSTs obj (stolen) to path; 201 and 409 AlreadyExists (a re-`up` over a
  * store that kept it) are success. */

@@ -199,8 +199,6 @@ struct sandbox_dns_opts {
 	int nupstreams;
 };
 
-/* 1 when exe has a `dns` command that answers --help with status 0. */
-int sandbox_dns_available(const char *exe);
 /* Creates the Service kube-dns (kube-system, SANDBOX_CLUSTER_DNS, ports dns
  * 53/UDP, dns-tcp 53/TCP, metrics 9153/TCP) and the Pods svcnet-dns-<node>.
  * AlreadyExists is success. Failures are logged as warnings. */

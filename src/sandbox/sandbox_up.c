@@ -38,7 +38,7 @@ struct sandbox_upctx {
 	int dns_state; /* SANDBOX_DNS_* */
 };
 
-enum { SANDBOX_DNS_OFF, SANDBOX_DNS_MISSING, SANDBOX_DNS_FAILED, SANDBOX_DNS_ON };
+enum { SANDBOX_DNS_OFF, SANDBOX_DNS_FAILED, SANDBOX_DNS_ON };
 
 /* The cluster DNS Pods have this long to become ready once the nodes are. */
 #define SANDBOX_DNS_WAIT_MS 30000
@@ -269,14 +269,6 @@ static void sandbox_dns_step(struct sandbox_upctx *u)
 
 	if (u->opts->no_dns || n == 0)
 		return;
-	if (!sandbox_dns_available(u->exe)) {
-		log_warn("sandbox",
-		         "%s has no `dns` command: no cluster DNS (Pods' resolv.conf "
-		         "points at %s, which will not answer)",
-		         u->exe, SANDBOX_CLUSTER_DNS);
-		u->dns_state = SANDBOX_DNS_MISSING;
-		return;
-	}
 	d.exe = u->exe;
 	d.kubeconfig = u->kubeconfig;
 	d.nodes = n;
@@ -353,8 +345,6 @@ static void sandbox_print_ready(const struct sandbox_upctx *u, int detach)
 		        ? ""
 		        : "\n    (proxy mode none: the Service IP does "
 		          "not route; ask a DNS Pod's IP)");
-	else if (u->dns_state == SANDBOX_DNS_MISSING)
-		printf("  cluster DNS: none (this svcnet has no `dns` command)\n");
 	else if (u->dns_state == SANDBOX_DNS_FAILED)
 		printf("  cluster DNS: not ready (see the warnings above)\n");
 	printf("\nTry:\n"
