@@ -39,7 +39,9 @@
  *    (pxm_svcport_uses tells which a port uses for internal and external
  *    traffic);
  *  - sessionAffinity ClientIP: a client that hit an endpoint keeps hitting it
- *    until affinity_timeout_s passes without traffic;
+ *    until affinity_timeout_s passes without traffic (ipvs: IPVS persistence
+ *    also lasts while a connection it placed is in its table, up to 120 s
+ *    after a TCP close; docs/PROXY_IPVS.md);
  *  - masquerade (mark cfg.masq_mark, masqueraded in postrouting, mark then
  *    cleared): traffic to a cluster IP whose source is outside cfg.cluster_cidr
  *    (all of it when cluster_cidr.family is 0 or masquerade_all); external

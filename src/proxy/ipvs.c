@@ -26,6 +26,7 @@
 
 #include <linux/ip_vs.h>
 
+#include "lib/buf.h"
 #include "lib/dict.h"
 #include "lib/log.h"
 #include "lib/nftrun.h"
@@ -41,6 +42,10 @@ struct pxb {
 	ipvsnl *nl;
 	nftrun *nr;
 	dict *ports; /* port key -> struct ipvsp_port *: what is programmed */
+	/* nft element line ("<set> <element>") -> how many ports have it
+	 * (uintptr_t): a partial sync adds or deletes only the elements whose
+	 * count leaves or reaches 0, instead of rewriting the table. */
+	dict *refs;
 	net_addr *node;
 	size_t n_node;
 	bool trusted;
@@ -68,7 +73,10 @@ static void ipvs_forget(pxb *b)
 {
 	if (b->ports)
 		dict_free(b->ports, ipvs_port_free);
+	if (b->refs)
+		dict_free(b->refs, NULL);
 	b->ports = NULL;
+	b->refs = NULL;
 	b->trusted = false;
 }
 
@@ -143,8 +151,50 @@ static int ipvs_apply(pxb *b, const struct ipvsp_ops *ops, char *err, size_t err
 	return 0;
 }
 
-/* The dummy device's addresses and the nftables table, from every port. */
-static int ipvs_finish(pxb *b, char *err, size_t errlen)
+/* Counts a port's nft lines into b->refs (dir 1 or -1); with cmd, appends
+ * the element commands for elements that appear (0 -> 1) or go (1 -> 0). */
+static int ipvs_refs(pxb *b, const char *nft, int dir, buf *cmd)
+{
+	const char *f = ipvsn_family(b->cfg.family);
+	char line[512];
+
+	for (const char *l = nft; l && *l;) {
+		const char *e = strchr(l, '\n');
+		size_t len = e ? (size_t)(e - l) : strlen(l);
+		const char *sp = memchr(l, ' ', len);
+		uintptr_t n;
+		int rc = 0;
+
+		if (!sp || len >= sizeof(line))
+			return -EINVAL; /* not from ipvsp_port_build */
+		memcpy(line, l, len);
+		line[len] = '\0';
+		n = (uintptr_t)dict_get(b->refs, line);
+		if (dir > 0) {
+			if (dict_set(b->refs, line, (void *)(n + 1), NULL) < 0)
+				return -ENOMEM;
+			if (n == 0 && cmd)
+				rc = buf_printf(cmd, "add element %s " IPVS_TABLE " %.*s { %s }\n",
+				                f, (int)(sp - l), l, line + (sp + 1 - l));
+		} else if (n <= 1) {
+			dict_del(b->refs, line);
+			if (n == 1 && cmd)
+				rc = buf_printf(cmd,
+				                "delete element %s " IPVS_TABLE " %.*s { %s }\n", f,
+				                (int)(sp - l), l, line + (sp + 1 - l));
+		} else if (dict_set(b->refs, line, (void *)(n - 1), NULL) < 0) {
+			return -ENOMEM;
+		}
+		if (rc < 0)
+			return -ENOMEM;
+		l = e ? e + 1 : l + len;
+	}
+	return 0;
+}
+
+/* The dummy device's addresses (addrs) and the nftables table with its
+ * element counts (table), from every port. */
+static int ipvs_finish(pxb *b, bool addrs, bool table, char *err, size_t errlen)
 {
 	const struct ipvsp_port **pv = NULL;
 	net_addr *bind = NULL;
@@ -175,12 +225,25 @@ static int ipvs_finish(pxb *b, char *err, size_t errlen)
 			memcpy(bind + n_bind, p->bind, p->n_bind * sizeof(*bind));
 		n_bind += p->n_bind;
 	}
-	if ((rc = ipvsd_sync(b->cfg.family, bind, n_bind, err, errlen)) < 0)
+	if (addrs && (rc = ipvsd_sync(b->cfg.family, bind, n_bind, err, errlen)) < 0)
+		goto out;
+	rc = 0;
+	if (!table)
 		goto out;
 	rc = -ENOMEM;
 	if (!(script = ipvsn_script(&b->cfg, pv, n)))
 		goto out;
-	rc = nftrun_ctx_apply(b->nr, script, err, errlen);
+	if ((rc = nftrun_ctx_apply(b->nr, script, err, errlen)) < 0)
+		goto out;
+	if (b->refs)
+		dict_free(b->refs, NULL);
+	rc = -ENOMEM;
+	if (!(b->refs = dict_new()))
+		goto out;
+	for (size_t i = 0; i < n; i++)
+		if ((rc = ipvs_refs(b, pv[i]->nft, 1, NULL)) < 0)
+			goto out;
+	rc = 0;
 out:
 	if (rc == -ENOMEM && err && !*err)
 		snprintf(err, errlen, "ipvs: out of memory");
@@ -192,12 +255,15 @@ out:
 
 /* ---- reading the kernel ---- */
 
+static int ipvs_addr_cmp(const void *a, const void *b)
+{
+	return net_addr_cmp(a, b);
+}
+
+/* v sorted by net_addr_cmp (10,000 service addresses: no linear scans). */
 static bool ipvs_addr_in(const net_addr *v, size_t n, const net_addr *a)
 {
-	for (size_t i = 0; i < n; i++)
-		if (!net_addr_cmp(&v[i], a))
-			return true;
-	return false;
+	return n && bsearch(a, v, n, sizeof(*v), ipvs_addr_cmp);
 }
 
 /* The np-owned set as "tcp . 30080" tokens, NULL when there is no table. */
@@ -320,6 +386,11 @@ static int ipvs_sync_full(pxb *b, const struct pxb_sync *s, struct pxb_result *r
 		snprintf(err, errlen, "ipvs: listing addresses: %s", strerror(-rc));
 		return rc;
 	}
+	/* sorted for ipvs_addr_in (ipvs_kernel) */
+	if (n_dev)
+		qsort(dev, n_dev, sizeof(*dev), ipvs_addr_cmp);
+	if (b->n_node)
+		qsort(b->node, b->n_node, sizeof(*b->node), ipvs_addr_cmp);
 	pc = ipvs_plan_cfg(b);
 	rc = -ENOMEM;
 	if (!(ports = dict_new()))
@@ -368,7 +439,7 @@ static int ipvs_sync_full(pxb *b, const struct pxb_sync *s, struct pxb_result *r
 		goto out;
 	if ((rc = ipvs_apply(b, &ops, err, errlen)) < 0)
 		goto out;
-	if ((rc = ipvs_finish(b, err, errlen)) < 0)
+	if ((rc = ipvs_finish(b, true, true, err, errlen)) < 0)
 		goto out;
 	ipvs_count(b, res, ops.n);
 	b->trusted = true;
@@ -384,11 +455,36 @@ out:
 	return rc;
 }
 
+static bool ipvs_binds_equal(const struct ipvsp_port *a, const struct ipvsp_port *b)
+{
+	size_t na = a ? a->n_bind : 0, nb = b ? b->n_bind : 0;
+
+	if (na != nb)
+		return false;
+	for (size_t i = 0; i < na; i++)
+		if (net_addr_cmp(&a->bind[i], &b->bind[i]))
+			return false;
+	return true;
+}
+
+/* fw-allow elements are intervals that may overlap between ports: the
+ * table is rewritten whole when a change touches one. */
+static bool ipvs_has_intervals(const struct ipvsp_port *p)
+{
+	return p && p->nft && (!strncmp(p->nft, "fw-allow ", 9) || strstr(p->nft, "\nfw-allow "));
+}
+
+/* Per changed port: its IPVS diff, its element counts; then the dummy's
+ * addresses only when a port's addresses changed, and only the elements
+ * that appeared or went, in one nft transaction (O(change), not O(ports),
+ * except for address changes and fw-allow intervals). */
 static int ipvs_sync_partial(pxb *b, const struct pxb_sync *s, struct pxb_result *res, char *err,
                              size_t errlen)
 {
 	struct ipvsp_cfg pc = ipvs_plan_cfg(b);
 	struct ipvsp_ops ops = {0};
+	bool addrs = false, table = false;
+	buf cmd = BUF_INIT;
 	size_t written = 0;
 	int rc = 0;
 
@@ -411,6 +507,12 @@ static int ipvs_sync_partial(pxb *b, const struct pxb_sync *s, struct pxb_result
 		if (rc == 0)
 			rc = ipvs_apply(b, &ops, err, errlen);
 		written += ops.n;
+		if (rc == 0) {
+			addrs |= !ipvs_binds_equal(old, nw);
+			table |= ipvs_has_intervals(old) || ipvs_has_intervals(nw);
+			if ((rc = ipvs_refs(b, nw ? nw->nft : NULL, 1, &cmd)) == 0)
+				rc = ipvs_refs(b, old ? old->nft : NULL, -1, &cmd);
+		}
 		if (rc < 0) {
 			ipvs_port_free(nw);
 			break;
@@ -428,8 +530,14 @@ static int ipvs_sync_partial(pxb *b, const struct pxb_sync *s, struct pxb_result
 			ipvs_port_free(dict_del(b->ports, c->key));
 		}
 	}
-	if (rc == 0)
-		rc = ipvs_finish(b, err, errlen);
+	if (rc == 0 && (addrs || table))
+		rc = ipvs_finish(b, addrs, table, err, errlen);
+	if (rc == 0 && !table && cmd.len) {
+		if (buf_cstr(&cmd) < 0)
+			rc = -ENOMEM;
+		else
+			rc = nftrun_ctx_apply(b->nr, buf_head(&cmd), err, errlen);
+	}
 	if (rc == -ENOMEM && !*err)
 		snprintf(err, errlen, "ipvs: out of memory");
 	if (rc < 0)
@@ -437,6 +545,7 @@ static int ipvs_sync_partial(pxb *b, const struct pxb_sync *s, struct pxb_result
 	else
 		ipvs_count(b, res, written);
 	ipvsp_ops_free(&ops);
+	buf_free(&cmd);
 	return rc;
 }
 
@@ -445,7 +554,7 @@ static int ipvs_sync(pxb *b, const struct pxb_sync *s, struct pxb_result *res, c
 {
 	if (err && errlen)
 		*err = '\0';
-	if (!s->full && b->trusted && b->ports)
+	if (!s->full && b->trusted && b->ports && b->refs)
 		return ipvs_sync_partial(b, s, res, err, errlen);
 	/* A partial sync after a failure: the core sends a full one next. */
 	if (!s->full) {
@@ -610,6 +719,10 @@ static int ipvs_cleanup(const struct pxb_config *cfg, char *err, size_t errlen)
 			goto out;
 		}
 		np = ipvs_np_owned(NULL, cfg->family);
+		if (n_dev)
+			qsort(dev, n_dev, sizeof(*dev), ipvs_addr_cmp);
+		if (n_node)
+			qsort(node, n_node, sizeof(*node), ipvs_addr_cmp);
 		for (size_t i = 0; i < n; i++) {
 			if (sv[i].addr.family != cfg->family ||
 			    !(ipvs_addr_in(dev, n_dev, &sv[i].addr) ||

@@ -66,7 +66,7 @@ sc_multiport() {
 }
 
 # sc_affinity: ClientIP affinity with timeoutSeconds 5: each client keeps
-# its endpoint; after more than 5 s idle it draws anew. Two clients, three
+# its endpoint; after more than 5 s idle it draws anew (ipvs: aff_ipvs). Two clients, three
 # endpoints: both keep theirs through one idle period with chance 1/9, so
 # up to four periods are tried (a false failure: 9^-4).
 sc_affinity() {
@@ -78,6 +78,11 @@ sc_affinity() {
 	vm_wait 30 sticky node "$ip" 80 6 "$POOL" >/dev/null || return 1
 	a=$(sticky "$C1" "$ip" 80 8 "$POOL") || return 1
 	b=$(sticky node "$ip" 80 8 "$POOL") || return 1
+	if [ "$MODE" = ipvs ]; then
+		aff_ipvs "$ip" || return 1
+		svc_delete aff
+		return 0
+	fi
 	i=0
 	while [ $i -lt 4 ]; do
 		sleep 7 # idle longer than timeoutSeconds
@@ -92,6 +97,38 @@ sc_affinity() {
 	done
 	echo "both clients kept their endpoint over 4 idle periods > timeoutSeconds"
 	return 1
+}
+
+# aff_ipvs IP: IPVS persistence, not an idle period. An IPVS persistence
+# template lives while any connection it placed is still in IPVS's table,
+# and a closed TCP connection stays there in TIME_WAIT for a fixed 120 s
+# (not settable over netlink): the timeout counts from the end of the last
+# connection's entry (as with kube-proxy's IPVS mode; docs/PROXY_IPVS.md).
+# Waiting that out would cost minutes, so this checks what the proxy
+# programs: the virtual service is persistent with timeoutSeconds, and
+# c1's template (client IP, port 0) to it is armed with at most 5 s.
+aff_ipvs() {
+	hex=$(echo "$1" | awk -F. '{printf "%02X%02X%02X%02X", $1, $2, $3, $4}')
+	me=$(api GET "$NSP/pods/c1" | jq -r .status.podIP |
+		awk -F. '{printf "%02X%02X%02X%02X", $1, $2, $3, $4}')
+	vs=$(nsenter --net="$NODE_NS" cat /proc/net/ip_vs | grep "$hex:0050")
+	# /proc/net/ip_vs prints the persistence timeout in jiffies (Debian's
+	# cloud kernel: HZ 250, so 1250); the netlink dump (ipvsadm) in seconds
+	p=$(echo "$vs" | sed -n 's/.* persistent \([0-9]*\).*/\1/p')
+	case "$p" in 5 | 500 | 1250 | 1500 | 5000) ;; *)
+		echo "virtual service not persistent 5 s (5 x HZ jiffies): $vs"
+		return 1
+		;;
+	esac
+	# Pro FromIP FPrt ToIP TPrt DestIP DPrt State Expires
+	tpl=$(nsenter --net="$NODE_NS" cat /proc/net/ip_vs_conn |
+		awk -v c="$me" -v s="$hex" '$2 == c && $3 == "0000" && $4 == s {print $9; exit}')
+	[ -n "$tpl" ] && [ "$tpl" -le 5 ] || {
+		echo "no persistence template of $me to $hex armed <= 5 s:"
+		nsenter --net="$NODE_NS" cat /proc/net/ip_vs_conn | head -n 20
+		return 1
+	}
+	vm_log "affinity: $vs; template of c1 expires in $tpl s"
 }
 
 # sc_nodeport: a NodePort answers on the node's address from outside the

@@ -5,8 +5,11 @@
 #      and the other modules the proxy modes need (so the IPVS backend's
 #      session can rely on them);
 #   2. the unit tier's network-namespace groups on this kernel
-#      (VM_UNIT_GROUPS, default test_proxy_nft), when the initramfs has the
-#      unit binary;
+#      (VM_UNIT_GROUPS, from the kernel word svcnet.unit=; default
+#      test_proxy_nft and test_proxy_ipvs; "none" for none), when the
+#      initramfs has the unit binary. The IPVS kernel tests must run here:
+#      SVCNET_UNIT_REQUIRE_IPVS=1 makes them fail instead of skipping, and
+#      a "skip ipvs" line in a group's output fails the group too;
 #   3. the proxy scenarios (scenarios.sh) in each MODE.
 # Ends with the SVCNET-VM-RESULT line.
 . /svcnet-vm/lib.sh
@@ -42,9 +45,11 @@ unit_groups() {
 		return 0
 	}
 	rc=0
-	for g in ${VM_UNIT_GROUPS:-test_proxy_nft}; do
+	for g in ${VM_UNIT_GROUPS:-test_proxy_nft test_proxy_ipvs}; do
+		[ "$g" != none ] || continue
 		t=$(vm_now)
-		if /opt/svcnet/unit "$g" >/tmp/unit.out 2>&1; then
+		if SVCNET_UNIT_REQUIRE_IPVS=1 /opt/svcnet/unit "$g" >/tmp/unit.out 2>&1 &&
+			! grep -q 'skip ipvs' /tmp/unit.out; then
 			vm_pass "unit $g: $(tail -n 1 /tmp/unit.out) ($(vm_since "$t") s)"
 		else
 			cat /tmp/unit.out
