@@ -467,20 +467,7 @@ struct tk {
 
 static int tk_sync(struct tk *t, bool full)
 {
-	const struct pxm_svcport **all = NULL;
-	struct pxm_changes ch;
-	size_t n = 0;
-	int rc;
-
-	if (pxm_take_changes(t->m, &ch) < 0 || (full && pxm_snapshot(t->m, &all, &n) < 0))
-		return -1;
-	struct pxb_sync s = {full, all, n, ch.v, ch.n};
-	rc = pxb_ipvs_ops.sync(t->b, &s, &t->res, t->err, sizeof(t->err));
-	if (rc)
-		printf("    child: %s sync: %d %s\n", full ? "full" : "partial", rc, t->err);
-	free(all);
-	pxm_changes_free(&ch);
-	return rc;
+	return tpm_sync(&pxb_ipvs_ops, t->b, t->m, full, &t->res, t->err, sizeof(t->err));
 }
 
 static int tk_listen(const char *ip, int type)
@@ -757,26 +744,6 @@ static double tb_now(void)
 	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
-static int tb_sync(const struct pxb_ops *ops, pxb *b, pxm *m, bool full, struct pxb_result *res,
-                   char *err, size_t errlen)
-{
-	const struct pxm_svcport **all = NULL;
-	struct pxm_changes ch;
-	size_t n = 0;
-	int rc;
-
-	if (pxm_take_changes(m, &ch) < 0 || (full && pxm_snapshot(m, &all, &n) < 0))
-		return -1;
-	struct pxb_sync s = {full, all, n, ch.v, ch.n};
-	rc = ops->sync(b, &s, res, err, errlen);
-	if (rc)
-		printf("    child: %s %s sync: %d %s\n", ops->name, full ? "full" : "partial", rc,
-		       err);
-	free(all);
-	pxm_changes_free(&ch);
-	return rc;
-}
-
 /* Service i's slice: endpoints 10.128.0.0/9 + i * eps + j; alt > 0 puts
  * 10.250.<alt>.1 in place of the last one. */
 static int tb_slice(pxm *m, int i, int eps, int alt)
@@ -826,20 +793,20 @@ static int tb_one(const struct pxb_ops *ops, int n, int eps, struct tb_cost *c)
 	}
 	T(ops->create(&cfg, &b, err, sizeof(err)) == 0 || printf("    %s\n", err) < 0);
 	t0 = tb_now();
-	T(tb_sync(ops, b, m, true, &res, err, sizeof(err)) == 0);
+	T(tpm_sync(ops, b, m, true, &res, err, sizeof(err)) == 0);
 	c->full_s = tb_now() - t0;
 	c->rules = res.rules;
 	c->change_ms = 1e9;
 	for (int r = 0; r < 6; r++) {
 		T(tb_slice(m, 7, eps, 1 + r % 2) == 0);
 		t0 = tb_now();
-		T(tb_sync(ops, b, m, false, &res, err, sizeof(err)) == 0);
+		T(tpm_sync(ops, b, m, false, &res, err, sizeof(err)) == 0);
 		if ((tb_now() - t0) * 1e3 < c->change_ms)
 			c->change_ms = (tb_now() - t0) * 1e3;
 		c->written = res.written;
 	}
 	t0 = tb_now();
-	T(tb_sync(ops, b, m, true, &res, err, sizeof(err)) == 0);
+	T(tpm_sync(ops, b, m, true, &res, err, sizeof(err)) == 0);
 	c->again_s = tb_now() - t0;
 	ops->free(b);
 	T(ops->cleanup(&cfg, err, sizeof(err)) == 0 || printf("    %s\n", err) < 0);

@@ -664,3 +664,23 @@ UNIT_TEST(pxm_slice_before_service_and_unnamed)
 	CHECK(!sp->eps[0].local); /* no node name configured: nothing is local */
 	pxm_free(m);
 }
+
+int tpm_sync(const struct pxb_ops *ops, pxb *b, pxm *m, bool full, struct pxb_result *res,
+             char *err, size_t errlen)
+{
+	const struct pxm_svcport **all = NULL;
+	struct pxm_changes ch;
+	size_t n = 0;
+	int rc;
+
+	if (pxm_take_changes(m, &ch) < 0 || (full && pxm_snapshot(m, &all, &n) < 0))
+		return -1;
+	struct pxb_sync s = {full, all, n, ch.v, ch.n};
+	rc = ops->sync(b, &s, res, err, errlen);
+	if (rc)
+		printf("    child: %s %s sync: %d %s\n", ops->name, full ? "full" : "partial", rc,
+		       err);
+	free(all);
+	pxm_changes_free(&ch);
+	return rc;
+}

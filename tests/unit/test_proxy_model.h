@@ -4,6 +4,10 @@
 
 #include <jansson.h>
 
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "proxy/backend.h"
 #include "proxy/model.h"
 
 /* JSON from text written with single quotes (turned into double quotes). */
@@ -16,5 +20,9 @@ int tpm_slice(pxm *m, const char *json, double now);
 /* "ip:port ..." of a family's endpoints (those with cat bit set; 0: all), or
  * "-" when the port has no such family. A static buffer. */
 const char *tpm_eps(const struct pxm_svcport *sp, int family, unsigned bit);
+/* Takes the model's changes and hands them to a backend's sync: every port
+ * when full. The error (if any) is printed and left in err. */
+int tpm_sync(const struct pxb_ops *ops, pxb *b, pxm *m, bool full, struct pxb_result *res,
+             char *err, size_t errlen);
 
 #endif

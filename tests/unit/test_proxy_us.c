@@ -235,20 +235,7 @@ static const char *tu_eps(const char *const *ips, size_t n)
 
 static int tu_sync(struct tu *t, bool full)
 {
-	const struct pxm_svcport **all = NULL;
-	struct pxm_changes ch;
-	size_t n = 0;
-	int rc;
-
-	if (pxm_take_changes(t->m, &ch) < 0 || (full && pxm_snapshot(t->m, &all, &n) < 0))
-		return -1;
-	struct pxb_sync s = {full, all, n, ch.v, ch.n};
-	rc = pxb_us_ops.sync(t->b, &s, &t->res, t->err, sizeof(t->err));
-	if (rc)
-		printf("    child: %s sync: %d %s\n", full ? "full" : "partial", rc, t->err);
-	free(all);
-	pxm_changes_free(&ch);
-	return rc;
+	return tpm_sync(&pxb_us_ops, t->b, t->m, full, &t->res, t->err, sizeof(t->err));
 }
 
 static int tu_open(struct tu *t, unsigned udp_ms)
