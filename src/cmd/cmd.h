@@ -9,6 +9,25 @@ int cmd_up(int argc, char **argv);
 int cmd_down(int argc, char **argv);
 int cmd_exec(int argc, char **argv);
 int cmd_proxy(int argc, char **argv);
+
+#include <stddef.h>
+
+#include "client/httpc.h"
+#include "lib/ev.h"
+
+/* A long-running command against the API (proxy, dns): a loop, the
+ * kubeconfig's client, SIGTERM/SIGINT stopping the loop, start, run, stop. */
+struct cmd_daemon {
+	const char *mod;       /* log module */
+	const char *stop_note; /* after "signal N: stopping" */
+	int start_fail_rc;     /* exit status when start fails */
+	int (*start)(ev_loop *l, httpc *api, void *arg, void **obj, char *err, size_t errlen);
+	void (*stop)(void *obj);
+	void (*started)(void *arg); /* optional, after a good start */
+	void *arg;
+};
+/* The command's exit status: 0 after a signal, else 1 (or start_fail_rc). */
+int cmd_daemon_run(const char *kubeconfig, const struct cmd_daemon *d);
 int cmd_dns(int argc, char **argv);
 
 #endif

@@ -167,38 +167,45 @@ static void log_start(const struct dns_config *cfg, const char *pods)
 	buf_free(&b);
 }
 
+struct dns_run {
+	const struct dns_config *cfg;
+	const char *pods;
+};
+
+static int dns_run_start(ev_loop *l, httpc *api, void *arg, void **obj, char *err, size_t errlen)
+{
+	struct dns_run *r = arg;
+	dns *d = NULL;
+	int rc = dns_start(l, api, r->cfg, &d, err, errlen);
+
+	*obj = d;
+	return rc;
+}
+
+static void dns_run_stop(void *obj)
+{
+	dns_free(obj);
+}
+
+static void dns_run_started(void *arg)
+{
+	struct dns_run *r = arg;
+
+	log_start(r->cfg, r->pods);
+}
+
 static int dns_main(const char *kubeconfig, const struct dns_config *cfg, const char *pods)
 {
-	ev_loop *l = ev_loop_new();
-	httpc *api = NULL;
-	dns *d = NULL;
-	char err[512];
-	sigstop *stop = NULL;
-	int rc = 1;
+	struct dns_run r = {cfg, pods};
+	const struct cmd_daemon d = {.mod = "dns",
+	                             .stop_note = "",
+	                             .start_fail_rc = 1,
+	                             .start = dns_run_start,
+	                             .stop = dns_run_stop,
+	                             .started = dns_run_started,
+	                             .arg = &r};
 
-	if (!l)
-		return 1;
-	if (httpc_new_kubeconfig(l, kubeconfig, &api, err, sizeof(err)) < 0) {
-		log_error("dns", "kubeconfig %s: %s", kubeconfig, err);
-		goto out;
-	}
-	stop = sigstop_new(l, "dns", "", NULL);
-	if (!stop)
-		goto out;
-	if (dns_start(l, api, cfg, &d, err, sizeof(err)) < 0) {
-		log_error("dns", "%s", err);
-		goto out;
-	}
-	log_start(cfg, pods);
-	log_info("dns", "against %s", httpc_endpoint(api));
-	ev_run(l);
-	rc = 0;
-out:
-	dns_free(d);
-	httpc_free(api);
-	sigstop_free(stop);
-	ev_loop_free(l);
-	return rc;
+	return cmd_daemon_run(kubeconfig, &d);
 }
 
 int cmd_dns(int argc, char **argv)

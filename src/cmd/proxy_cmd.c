@@ -51,38 +51,30 @@ static void proxy_usage(FILE *f)
 	    "                           refused otherwise\n");
 }
 
+static int proxy_run_start(ev_loop *l, httpc *api, void *arg, void **obj, char *err, size_t errlen)
+{
+	proxy *p = NULL;
+	int rc = proxy_start(l, api, arg, &p, err, errlen);
+
+	*obj = p;
+	return rc;
+}
+
+static void proxy_run_stop(void *obj)
+{
+	proxy_free(obj);
+}
+
 static int proxy_main(const char *kubeconfig, const struct proxy_config *cfg)
 {
-	ev_loop *l = ev_loop_new();
-	httpc *api = NULL;
-	proxy *p = NULL;
-	char err[512];
-	sigstop *stop = NULL;
-	int rc = 1;
+	const struct cmd_daemon d = {.mod = "proxy",
+	                             .stop_note = " (the rules stay)",
+	                             .start_fail_rc = 2,
+	                             .start = proxy_run_start,
+	                             .stop = proxy_run_stop,
+	                             .arg = (void *)cfg};
 
-	if (!l)
-		return 1;
-	if (httpc_new_kubeconfig(l, kubeconfig, &api, err, sizeof(err)) < 0) {
-		log_error("proxy", "kubeconfig %s: %s", kubeconfig, err);
-		goto out;
-	}
-	stop = sigstop_new(l, "proxy", " (the rules stay)", NULL);
-	if (!stop)
-		goto out;
-	if (proxy_start(l, api, cfg, &p, err, sizeof(err)) < 0) {
-		log_error("proxy", "%s", err);
-		rc = 2;
-		goto out;
-	}
-	log_info("proxy", "against %s", httpc_endpoint(api));
-	ev_run(l);
-	rc = 0;
-out:
-	proxy_free(p);
-	httpc_free(api);
-	sigstop_free(stop);
-	ev_loop_free(l);
-	return rc;
+	return cmd_daemon_run(kubeconfig, &d);
 }
 
 int cmd_proxy(int argc, char **argv)
