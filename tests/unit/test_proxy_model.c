@@ -1,5 +1,6 @@
 /* test_proxy_model.c - the proxy model: CategorizeEndpoints, Services, EndpointSlices. */
 #include <errno.h>
+#include <stdarg.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -683,4 +684,15 @@ int tpm_sync(const struct pxb_ops *ops, pxb *b, pxm *m, bool full, struct pxb_re
 	free(all);
 	pxm_changes_free(&ch);
 	return rc;
+}
+
+int tpm_fmt(pxm *m, bool slice, const char *fmt, ...)
+{
+	char b[4096];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(b, sizeof(b), fmt, ap);
+	va_end(ap);
+	return slice ? tpm_slice(m, b, 1) : tpm_svc(m, b, 1);
 }

@@ -20,6 +20,9 @@ int tpm_slice(pxm *m, const char *json, double now);
 /* "ip:port ..." of a family's endpoints (those with cat bit set; 0: all), or
  * "-" when the port has no such family. A static buffer. */
 const char *tpm_eps(const struct pxm_svcport *sp, int family, unsigned bit);
+/* A Service (slice false) or EndpointSlice from printf-style JSON with single
+ * quotes, at time 1. */
+int tpm_fmt(pxm *m, bool slice, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Takes the model's changes and hands them to a backend's sync: every port
  * when full. The error (if any) is printed and left in err. */
 int tpm_sync(const struct pxb_ops *ops, pxb *b, pxm *m, bool full, struct pxb_result *res,

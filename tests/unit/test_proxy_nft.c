@@ -45,39 +45,25 @@
 
 /* ---- the model ---- */
 
-static int tn_fmt(pxm *m, bool slice, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-/* A Service or EndpointSlice from printf-style JSON with single quotes. */
-static int tn_fmt(pxm *m, bool slice, const char *fmt, ...)
-{
-	char b[4096];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(b, sizeof(b), fmt, ap);
-	va_end(ap);
-	return slice ? tpm_slice(m, b, 1) : tpm_svc(m, b, 1);
-}
-
 /* A ClusterIP Service "ns/<name>" with one port named "p"; extra goes into spec. */
 static int tn_svc(pxm *m, const char *name, const char *ip, int port, const char *proto,
                   const char *extra)
 {
-	return tn_fmt(m, false,
-	              "{'metadata':{'namespace':'ns','name':'%s'},'spec':{'clusterIP':'%s',"
-	              "'ports':[{'name':'p','port':%d,'protocol':'%s'}]%s}}",
-	              name, ip, port, proto, extra);
+	return tpm_fmt(m, false,
+	               "{'metadata':{'namespace':'ns','name':'%s'},'spec':{'clusterIP':'%s',"
+	               "'ports':[{'name':'p','port':%d,'protocol':'%s'}]%s}}",
+	               name, ip, port, proto, extra);
 }
 
 /* Its slice: eps is the JSON of the endpoints list. */
 static int tn_slice(pxm *m, const char *svc, int family, int port, const char *proto,
                     const char *eps)
 {
-	return tn_fmt(m, true,
-	              "{'metadata':{'namespace':'ns','name':'%s-s','labels':{"
-	              "'kubernetes.io/service-name':'%s'}},'addressType':'%s','ports':[{"
-	              "'name':'p','port':%d,'protocol':'%s'}],'endpoints':[%s]}",
-	              svc, svc, family == AF_INET6 ? "IPv6" : "IPv4", port, proto, eps);
+	return tpm_fmt(m, true,
+	               "{'metadata':{'namespace':'ns','name':'%s-s','labels':{"
+	               "'kubernetes.io/service-name':'%s'}},'addressType':'%s','ports':[{"
+	               "'name':'p','port':%d,'protocol':'%s'}],'endpoints':[%s]}",
+	               svc, svc, family == AF_INET6 ? "IPv6" : "IPv4", port, proto, eps);
 }
 
 struct tn {
@@ -371,14 +357,14 @@ UNIT_TEST(nft_names_are_kube_proxys)
 	char n[PXNFT_NAME_MAX];
 
 	CHECK(tn_plan_open(&p, AF_INET, "n1") == 0);
-	CHECK_INT(tn_fmt(p.m, false,
-	                 "{'metadata':{'namespace':'ns1','name':'svc1'},'spec':{'clusterIP':"
-	                 "'172.30.0.41','ports':[{'name':'p80','port':80}]}}"),
+	CHECK_INT(tpm_fmt(p.m, false,
+	                  "{'metadata':{'namespace':'ns1','name':'svc1'},'spec':{'clusterIP':"
+	                  "'172.30.0.41','ports':[{'name':'p80','port':80}]}}"),
 	          1);
-	CHECK_INT(tn_fmt(p.m, true,
-	                 "{'metadata':{'namespace':'ns1','name':'svc1-a','labels':{"
-	                 "'kubernetes.io/service-name':'svc1'}},'addressType':'IPv4','ports':"
-	                 "[{'name':'p80','port':80}],'endpoints':[{'addresses':['10.180.0.1']}]}"),
+	CHECK_INT(tpm_fmt(p.m, true,
+	                  "{'metadata':{'namespace':'ns1','name':'svc1-a','labels':{"
+	                  "'kubernetes.io/service-name':'svc1'}},'addressType':'IPv4','ports':"
+	                  "[{'name':'p80','port':80}],'endpoints':[{'addresses':['10.180.0.1']}]}"),
 	          1);
 	sp = pxm_get(p.m, "ns1/svc1:p80/TCP");
 	CHECK(sp && sp->n_eps == 1);
@@ -500,10 +486,10 @@ UNIT_TEST(nft_plan_etp_local_nodeport)
 	const char *pl;
 
 	CHECK(tn_plan_open(&p, AF_INET, "n1") == 0);
-	CHECK_INT(tn_fmt(p.m, false,
-	                 "{'metadata':{'namespace':'ns','name':'np'},'spec':{'type':'NodePort',"
-	                 "'clusterIP':'10.96.0.30','externalTrafficPolicy':'Local','ports':[{"
-	                 "'name':'p','port':80,'nodePort':30080}]}}"),
+	CHECK_INT(tpm_fmt(p.m, false,
+	                  "{'metadata':{'namespace':'ns','name':'np'},'spec':{'type':'NodePort',"
+	                  "'clusterIP':'10.96.0.30','externalTrafficPolicy':'Local','ports':[{"
+	                  "'name':'p','port':80,'nodePort':30080}]}}"),
 	          1);
 	CHECK_INT(tn_slice(p.m, "np", AF_INET, 8080, "TCP",
 	                   EPJ("10.1.0.1", "n1") "," EPJ("10.1.0.2", "n2")),
@@ -582,14 +568,14 @@ UNIT_TEST(nft_plan_lb_source_ranges_and_external_ips)
 	const char *pl;
 
 	CHECK(tn_plan_open(&p, AF_INET, "n1") == 0);
-	CHECK_INT(tn_fmt(p.m, false,
-	                 "{'metadata':{'namespace':'ns','name':'lb'},'spec':{'type':"
-	                 "'LoadBalancer','clusterIP':'10.96.0.40','externalIPs':['192.0.2.7',"
-	                 "'2001:db8::7','198.51.100.1'],'ports':[{'name':'p','port':443,"
-	                 "'nodePort':30443}],"
-	                 "'loadBalancerSourceRanges':['10.0.0.0/8','10.1.0.0/16','192.168.1.0/"
-	                 "24','fd00::/64']},'status':{'loadBalancer':{'ingress':[{'ip':"
-	                 "'198.51.100.1'}]}}}"),
+	CHECK_INT(tpm_fmt(p.m, false,
+	                  "{'metadata':{'namespace':'ns','name':'lb'},'spec':{'type':"
+	                  "'LoadBalancer','clusterIP':'10.96.0.40','externalIPs':['192.0.2.7',"
+	                  "'2001:db8::7','198.51.100.1'],'ports':[{'name':'p','port':443,"
+	                  "'nodePort':30443}],"
+	                  "'loadBalancerSourceRanges':['10.0.0.0/8','10.1.0.0/16','192.168.1.0/"
+	                  "24','fd00::/64']},'status':{'loadBalancer':{'ingress':[{'ip':"
+	                  "'198.51.100.1'}]}}}"),
 	          1);
 	pl = tn_plan_of(&p, "ns/lb:p/TCP");
 	/* No endpoints at all: every destination rejects. */
@@ -618,9 +604,9 @@ UNIT_TEST(nft_plan_ipv6_and_base)
 	const char *pl;
 
 	CHECK(tn_plan_open(&p, AF_INET6, "n1") == 0);
-	CHECK_INT(tn_fmt(p.m, false,
-	                 "{'metadata':{'namespace':'ns','name':'v6'},'spec':{'clusterIPs':["
-	                 "'10.96.0.50','fd00:96::50'],'ports':[{'name':'p','port':80}]}}"),
+	CHECK_INT(tpm_fmt(p.m, false,
+	                  "{'metadata':{'namespace':'ns','name':'v6'},'spec':{'clusterIPs':["
+	                  "'10.96.0.50','fd00:96::50'],'ports':[{'name':'p','port':80}]}}"),
 	          1);
 	CHECK_INT(tn_slice(p.m, "v6", AF_INET6, 8080, "TCP", EPJ("fd00:1::1", "n1")), 1);
 	pl = tn_plan_of(&p, "ns/v6:p/TCP");
@@ -684,7 +670,7 @@ static int tn_v4_services(struct tn *t)
 	T(tn_svc(t->m, "dns", "198.18.200.3", 53, "UDP", "") == 1);
 	T(tn_slice(t->m, "dns", AF_INET, 5353, "UDP", EPJ(EP1, "n1")) == 1);
 	T(tn_svc(t->m, "udpempty", "198.18.200.4", 53, "UDP", "") == 1);
-	T(tn_fmt(
+	T(tpm_fmt(
 	      t->m, false,
 	      "{'metadata':{'namespace':'ns','name':'np'},'spec':{'type':'NodePort',"
 	      "'clusterIP':'198.18.200.5','ports':[{'name':'p','port':80,'nodePort':30080}]}}") ==
@@ -845,10 +831,10 @@ static int tn_traffic_v6(void)
 	T(tn_listen_all(&l, EP1_6, EP2_6) == 0);
 	T((decoy = tn_sock(SOCK_DGRAM, DECOY6, 53)) >= 0);
 	T(tn_open(&t, AF_INET6, "fd00:201::/64") == 0);
-	T(tn_fmt(t.m, false,
-	         "{'metadata':{'namespace':'ns','name':'web'},'spec':{'type':'NodePort',"
-	         "'clusterIPs':['fd00:200::1'],'ports':[{'name':'p','port':80,'nodePort':"
-	         "30080}]}}") == 1);
+	T(tpm_fmt(t.m, false,
+	          "{'metadata':{'namespace':'ns','name':'web'},'spec':{'type':'NodePort',"
+	          "'clusterIPs':['fd00:200::1'],'ports':[{'name':'p','port':80,'nodePort':"
+	          "30080}]}}") == 1);
 	T(tn_slice(t.m, "web", AF_INET6, 8080, "TCP", EPJ(EP1_6, "n1") "," EPJ(EP2_6, "n1")) == 1);
 	T(tn_svc(t.m, "empty", "fd00:200::2", 53, "UDP", "") == 1);
 	T(tn_svc(t.m, "aff", "fd00:200::3", 80, "TCP",
@@ -974,21 +960,21 @@ static int tn_external(void)
 	T(tn_listen_all(&l, EP1, EP2) == 0);
 	T(tn_open(&t, AF_INET, "198.18.201.0/24") == 0);
 	T(tn_v4_services(&t) == 0);
-	T(tn_fmt(t.m, false,
-	         "{'metadata':{'namespace':'ns','name':'loc'},'spec':{'type':'NodePort',"
-	         "'clusterIP':'198.18.200.11','externalTrafficPolicy':'Local','ports':[{'name':"
-	         "'p','port':80,'nodePort':30082}]}}") == 1);
+	T(tpm_fmt(t.m, false,
+	          "{'metadata':{'namespace':'ns','name':'loc'},'spec':{'type':'NodePort',"
+	          "'clusterIP':'198.18.200.11','externalTrafficPolicy':'Local','ports':[{'name':"
+	          "'p','port':80,'nodePort':30082}]}}") == 1);
 	T(tn_slice(t.m, "loc", AF_INET, 8080, "TCP", EPJ(EP1, "n1")) == 1);
-	T(tn_fmt(t.m, false,
-	         "{'metadata':{'namespace':'ns','name':'far'},'spec':{'type':'NodePort',"
-	         "'clusterIP':'198.18.200.12','externalTrafficPolicy':'Local','ports':[{'name':"
-	         "'p','port':80,'nodePort':30083}]}}") == 1);
+	T(tpm_fmt(t.m, false,
+	          "{'metadata':{'namespace':'ns','name':'far'},'spec':{'type':'NodePort',"
+	          "'clusterIP':'198.18.200.12','externalTrafficPolicy':'Local','ports':[{'name':"
+	          "'p','port':80,'nodePort':30083}]}}") == 1);
 	T(tn_slice(t.m, "far", AF_INET, 8080, "TCP", EPJ(EP2, "n2")) == 1);
-	T(tn_fmt(t.m, false,
-	         "{'metadata':{'namespace':'ns','name':'lb'},'spec':{'type':'LoadBalancer',"
-	         "'clusterIP':'198.18.200.13','ports':[{'name':'p','port':80,'nodePort':30084}],"
-	         "'loadBalancerSourceRanges':['198.18.210.0/24']},'status':{'loadBalancer':{"
-	         "'ingress':[{'ip':'" LB_IP "'}]}}}") == 1);
+	T(tpm_fmt(t.m, false,
+	          "{'metadata':{'namespace':'ns','name':'lb'},'spec':{'type':'LoadBalancer',"
+	          "'clusterIP':'198.18.200.13','ports':[{'name':'p','port':80,'nodePort':30084}],"
+	          "'loadBalancerSourceRanges':['198.18.210.0/24']},'status':{'loadBalancer':{"
+	          "'ingress':[{'ip':'" LB_IP "'}]}}}") == 1);
 	T(tn_slice(t.m, "lb", AF_INET, 8080, "TCP", EPJ(EP1, "n2")) == 1);
 	T(tn_sync(&t, true) == 0);
 
@@ -1004,11 +990,11 @@ static int tn_external(void)
 	T(tn_tcp(CLIENT, NODE, 30083, l.tcp, 2) == 1);
 	/* loadBalancerSourceRanges: allowed, then not. */
 	T(tn_ext_tcp(ns, LB_IP, 80, l.tcp, 2, peer) == 0);
-	T(tn_fmt(t.m, false,
-	         "{'metadata':{'namespace':'ns','name':'lb'},'spec':{'type':'LoadBalancer',"
-	         "'clusterIP':'198.18.200.13','ports':[{'name':'p','port':80,'nodePort':30084}],"
-	         "'loadBalancerSourceRanges':['10.0.0.0/8']},'status':{'loadBalancer':{"
-	         "'ingress':[{'ip':'" LB_IP "'}]}}}") == 1);
+	T(tpm_fmt(t.m, false,
+	          "{'metadata':{'namespace':'ns','name':'lb'},'spec':{'type':'LoadBalancer',"
+	          "'clusterIP':'198.18.200.13','ports':[{'name':'p','port':80,'nodePort':30084}],"
+	          "'loadBalancerSourceRanges':['10.0.0.0/8']},'status':{'loadBalancer':{"
+	          "'ingress':[{'ip':'" LB_IP "'}]}}}") == 1);
 	T(tn_sync(&t, false) == 0);
 	T(tn_ext_tcp(ns, LB_IP, 80, l.tcp, 2, peer) == -ETIMEDOUT);
 	T(tn_ext_tcp(ns, NODE, 30084, l.tcp, 2, peer) == 0); /* node ports are not filtered */
@@ -1241,19 +1227,19 @@ static int tn_bad(void)
 
 	/* Names nft would not read, and an externalIP given twice (also as an
 	 * LB IP, and by another Service): one claim each, the sync applies. */
-	T(tn_fmt(t.m, false,
-	         "{'metadata':{'namespace':'n s;{}','name':'x\\\"y'},'spec':{'clusterIP':"
-	         "'198.18.200.20','ports':[{'name':'a b','port':80}],'sessionAffinity':"
-	         "'ClientIP'}}") >= 0);
-	T(tn_fmt(t.m, false,
-	         "{'metadata':{'namespace':'ns','name':'dup'},'spec':{'type':'LoadBalancer',"
-	         "'clusterIP':'198.18.200.21','externalIPs':['192.0.2.1','192.0.2.1'],"
-	         "'ports':[{'name':'p','port':80,'nodePort':30001}]},'status':{"
-	         "'loadBalancer':{'ingress':[{'ip':'192.0.2.1'}]}}}") == 1);
-	T(tn_fmt(t.m, false,
-	         "{'metadata':{'namespace':'ns','name':'dup2'},'spec':{'type':'NodePort',"
-	         "'clusterIP':'198.18.200.21','externalIPs':['192.0.2.1'],"
-	         "'ports':[{'name':'p','port':80,'nodePort':30001}]}}") == 1);
+	T(tpm_fmt(t.m, false,
+	          "{'metadata':{'namespace':'n s;{}','name':'x\\\"y'},'spec':{'clusterIP':"
+	          "'198.18.200.20','ports':[{'name':'a b','port':80}],'sessionAffinity':"
+	          "'ClientIP'}}") >= 0);
+	T(tpm_fmt(t.m, false,
+	          "{'metadata':{'namespace':'ns','name':'dup'},'spec':{'type':'LoadBalancer',"
+	          "'clusterIP':'198.18.200.21','externalIPs':['192.0.2.1','192.0.2.1'],"
+	          "'ports':[{'name':'p','port':80,'nodePort':30001}]},'status':{"
+	          "'loadBalancer':{'ingress':[{'ip':'192.0.2.1'}]}}}") == 1);
+	T(tpm_fmt(t.m, false,
+	          "{'metadata':{'namespace':'ns','name':'dup2'},'spec':{'type':'NodePort',"
+	          "'clusterIP':'198.18.200.21','externalIPs':['192.0.2.1'],"
+	          "'ports':[{'name':'p','port':80,'nodePort':30001}]}}") == 1);
 	T(tn_slice(t.m, "dup2", AF_INET, 8080, "TCP", EPJ(EP1, "n1")) == 1);
 	T(tn_sync(&t, false) == 0);
 	T(tn_sync(&t, true) == 0);
@@ -1299,10 +1285,10 @@ static int tn_many(struct tn *t, int n, int eps)
 	for (int i = 0; i < n; i++) {
 		tn_eps(e, sizeof(e), i, eps, 0);
 		snprintf(name, sizeof(name), "s%d", i);
-		T(tn_fmt(t->m, false,
-		         "{'metadata':{'namespace':'ns','name':'%s'},'spec':{'clusterIP':"
-		         "'10.%d.%d.%d','ports':[{'name':'p','port':80}]}}",
-		         name, 96 + i / 65536, i / 256 % 256, i % 256) == 1);
+		T(tpm_fmt(t->m, false,
+		          "{'metadata':{'namespace':'ns','name':'%s'},'spec':{'clusterIP':"
+		          "'10.%d.%d.%d','ports':[{'name':'p','port':80}]}}",
+		          name, 96 + i / 65536, i / 256 % 256, i % 256) == 1);
 		T(tn_slice(t->m, name, AF_INET, 8080, "TCP", e) == 1);
 	}
 	return 0;

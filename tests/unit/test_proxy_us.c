@@ -186,37 +186,24 @@ struct tu {
 	pid_t srv;
 };
 
-static int tu_fmt(pxm *m, bool slice, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static int tu_fmt(pxm *m, bool slice, const char *fmt, ...)
-{
-	char b[4096];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(b, sizeof(b), fmt, ap);
-	va_end(ap);
-	return slice ? tpm_slice(m, b, 1) : tpm_svc(m, b, 1);
-}
-
 /* Service "ns/s" at SVC with TCP ports 80, 81, 82 and UDP 53 (same target
  * numbers), extra in spec; eps: JSON endpoint list. */
 static int tu_service(struct tu *t, const char *extra, const char *eps)
 {
-	if (tu_fmt(t->m, false,
-	           "{'metadata':{'namespace':'ns','name':'s'},'spec':{'clusterIP':'" SVC "',"
-	           "'ports':[{'name':'a','port':80,'protocol':'TCP'},{'name':'b','port':81,"
-	           "'protocol':'TCP'},{'name':'c','port':82,'protocol':'TCP'},{'name':'u',"
-	           "'port':53,'protocol':'UDP'}]%s}}",
-	           extra) < 0)
+	if (tpm_fmt(t->m, false,
+	            "{'metadata':{'namespace':'ns','name':'s'},'spec':{'clusterIP':'" SVC "',"
+	            "'ports':[{'name':'a','port':80,'protocol':'TCP'},{'name':'b','port':81,"
+	            "'protocol':'TCP'},{'name':'c','port':82,'protocol':'TCP'},{'name':'u',"
+	            "'port':53,'protocol':'UDP'}]%s}}",
+	            extra) < 0)
 		return -1;
-	return tu_fmt(t->m, true,
-	              "{'metadata':{'namespace':'ns','name':'s-x','labels':{"
-	              "'kubernetes.io/service-name':'s'}},'addressType':'IPv4','ports':["
-	              "{'name':'a','port':80,'protocol':'TCP'},{'name':'b','port':81,"
-	              "'protocol':'TCP'},{'name':'c','port':82,'protocol':'TCP'},{'name':'u',"
-	              "'port':53,'protocol':'UDP'}],'endpoints':[%s]}",
-	              eps) < 0
+	return tpm_fmt(t->m, true,
+	               "{'metadata':{'namespace':'ns','name':'s-x','labels':{"
+	               "'kubernetes.io/service-name':'s'}},'addressType':'IPv4','ports':["
+	               "{'name':'a','port':80,'protocol':'TCP'},{'name':'b','port':81,"
+	               "'protocol':'TCP'},{'name':'c','port':82,'protocol':'TCP'},{'name':'u',"
+	               "'port':53,'protocol':'UDP'}],'endpoints':[%s]}",
+	               eps) < 0
 	           ? -1
 	           : 0;
 }
