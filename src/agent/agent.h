@@ -23,6 +23,7 @@ struct agent_config {
 	const char *cluster_cidr;
 	const char *proxy_mode;     /* "nftables", "iptables", "userspace", "ipvs" or "none" */
 	const char *ipvs_scheduler; /* the proxy's --ipvs-scheduler (NULL: rr) */
+	int ipvs_timeout_ms[3];     /* the proxy's --ipvs-{tcp,tcpfin,udp}-timeout (0) */
 	const char *service_cidr;   /* routed to the bridge when a proxy runs (10.43.0.0/16) */
 	int min_sync_ms;            /* the proxy's --min-sync-period (1000) */
 	int sync_period_ms;         /* the proxy's --sync-period (30000) */

@@ -36,6 +36,9 @@ static void agent_usage(FILE *f)
 	        "  --proxy-mode MODE        service proxy: nftables (default), iptables,\n"
 	        "                           userspace, ipvs, or none; ebpf is not built yet\n"
 	        "  --ipvs-scheduler S       ipvs: " PXB_IPVS_SCHEDULERS " (default rr)\n"
+	        "  --ipvs-tcp-timeout D, --ipvs-tcpfin-timeout D, --ipvs-udp-timeout D\n"
+	        "                           ipvs: the node's IPVS connection timeouts (default\n"
+	        "                           0: the kernel's 900s, 120s, 300s)\n"
 	        "  --service-cidr CIDR      cluster IPs, routed to cni0 when a proxy runs\n"
 	        "                           (default 10.43.0.0/16)\n"
 	        "  --min-sync-period D      proxy: at most one sync per D (default 1s; 0 allowed)\n"
@@ -61,6 +64,9 @@ int cmd_agent(int argc, char **argv)
 	    {"service-cidr", required_argument, NULL, 'S'},
 	    {"min-sync-period", required_argument, NULL, 'm'},
 	    {"ipvs-scheduler", required_argument, NULL, 'I'},
+	    {"ipvs-tcp-timeout", required_argument, NULL, 'T'},
+	    {"ipvs-tcpfin-timeout", required_argument, NULL, 'F'},
+	    {"ipvs-udp-timeout", required_argument, NULL, 'U'},
 	    {"sync-period", required_argument, NULL, 'P'},
 	    {"node-status-update-frequency", required_argument, NULL, 'f'},
 	    {"log-level", required_argument, NULL, 'v'},
@@ -118,6 +124,21 @@ int cmd_agent(int argc, char **argv)
 			break;
 		case 'S':
 			cfg.service_cidr = optarg;
+			break;
+		case 'T':
+			if (duration_flag("agent", "--ipvs-tcp-timeout", optarg, 0,
+			                  &cfg.ipvs_timeout_ms[0]) < 0)
+				return 2;
+			break;
+		case 'F':
+			if (duration_flag("agent", "--ipvs-tcpfin-timeout", optarg, 0,
+			                  &cfg.ipvs_timeout_ms[1]) < 0)
+				return 2;
+			break;
+		case 'U':
+			if (duration_flag("agent", "--ipvs-udp-timeout", optarg, 0,
+			                  &cfg.ipvs_timeout_ms[2]) < 0)
+				return 2;
 			break;
 		case 'm':
 			if (duration_flag("agent", "--min-sync-period", optarg, 0,

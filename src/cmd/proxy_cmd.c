@@ -34,6 +34,9 @@ static void proxy_usage(FILE *f)
 	    "                           addresses are lost, no SCTP) or ipvs (needs the\n"
 	    "                           kernel's ip_vs); ebpf is not built yet\n"
 	    "  --ipvs-scheduler S       ipvs: " PXB_IPVS_SCHEDULERS " (default rr)\n"
+	    "  --ipvs-tcp-timeout D, --ipvs-tcpfin-timeout D, --ipvs-udp-timeout D\n"
+	    "                           ipvs: the node's IPVS connection timeouts (default\n"
+	    "                           0: the kernel's 900s, 120s, 300s)\n"
 	    "  --udp-timeout D          userspace: a UDP flow ends after D idle (default 30s)\n"
 	    "  --cluster-cidr CIDR      the Pods' addresses: traffic to a cluster IP from\n"
 	    "                           elsewhere is masqueraded (default: unknown, so all)\n"
@@ -94,6 +97,9 @@ int cmd_proxy(int argc, char **argv)
 	    {"service-proxy-name", required_argument, NULL, 'N'},
 	    {"udp-timeout", required_argument, NULL, 'u'},
 	    {"ipvs-scheduler", required_argument, NULL, 'S'},
+	    {"ipvs-tcp-timeout", required_argument, NULL, 'T'},
+	    {"ipvs-tcpfin-timeout", required_argument, NULL, 'F'},
+	    {"ipvs-udp-timeout", required_argument, NULL, 'U'},
 	    {"cleanup", no_argument, NULL, 'C'},
 	    {"log-level", required_argument, NULL, 'v'},
 	    {"allow-host-netns", no_argument, NULL, 'H'},
@@ -155,6 +161,21 @@ int cmd_proxy(int argc, char **argv)
 				return 2;
 			}
 			cfg.ipvs_scheduler = optarg;
+			break;
+		case 'T':
+			if (duration_flag("proxy", "--ipvs-tcp-timeout", optarg, 0,
+			                  &cfg.ipvs_tcp_timeout_ms) < 0)
+				return 2;
+			break;
+		case 'F':
+			if (duration_flag("proxy", "--ipvs-tcpfin-timeout", optarg, 0,
+			                  &cfg.ipvs_tcpfin_timeout_ms) < 0)
+				return 2;
+			break;
+		case 'U':
+			if (duration_flag("proxy", "--ipvs-udp-timeout", optarg, 0,
+			                  &cfg.ipvs_udp_timeout_ms) < 0)
+				return 2;
 			break;
 		case 'C':
 			cleanup = 1;

@@ -88,6 +88,10 @@ struct pxb_config {
 	unsigned udp_timeout_ms;
 	/* ipvs: the scheduler, one of PXB_IPVS_SCHEDULERS (proxy/ipvs.h); NULL: rr. */
 	const char *ipvs_scheduler;
+	/* ipvs: the namespace's connection timeouts in seconds (kube-proxy's
+	 * --ipvs-tcp-timeout, --ipvs-tcpfin-timeout, --ipvs-udp-timeout); 0 leaves
+	 * the kernel's (900, 120, 300). */
+	uint32_t ipvs_tcp_timeout_s, ipvs_tcpfin_timeout_s, ipvs_udp_timeout_s;
 };
 
 struct pxb_sync {

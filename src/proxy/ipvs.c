@@ -625,6 +625,30 @@ static void ipvs_sysctls(int family)
 	        family == AF_INET6 ? "net.ipv6.conf.all.forwarding" : "net.ipv4.ip_forward");
 }
 
+/* --ipvs-*-timeout: set for the whole namespace, as kube-proxy does, and
+ * only when asked (the kernel's own are kept otherwise). They decide how
+ * long a ClientIP affinity outlives a connection: a persistence template
+ * lasts until the last connection it placed has left IPVS's table. */
+static int ipvs_timeouts(pxb *b, char *err, size_t errlen)
+{
+	struct ipvsnl_timeouts t = {.tcp = b->cfg.ipvs_tcp_timeout_s,
+	                            .tcp_fin = b->cfg.ipvs_tcpfin_timeout_s,
+	                            .udp = b->cfg.ipvs_udp_timeout_s},
+	                       now;
+	int rc;
+
+	if (!t.tcp && !t.tcp_fin && !t.udp)
+		return 0;
+	if ((rc = ipvsnl_timeouts_set(b->nl, &t)) < 0 ||
+	    (rc = ipvsnl_timeouts_get(b->nl, &now)) < 0) {
+		snprintf(err, errlen, "ipvs: setting the connection timeouts: %s", strerror(-rc));
+		return rc;
+	}
+	log_msg(LOG_INFO, "proxy", "ipvs: connection timeouts tcp %us tcpfin %us udp %us",
+	        (unsigned)now.tcp, (unsigned)now.tcp_fin, (unsigned)now.udp);
+	return 0;
+}
+
 int pxb_ipvs_create(const struct pxb_config *cfg, const char *sched, pxb **out, char *err,
                     size_t errlen)
 {
@@ -668,6 +692,8 @@ int pxb_ipvs_create(const struct pxb_config *cfg, const char *sched, pxb **out, 
 	b->cfg.node_name = b->node_name;
 	snprintf(b->sched, sizeof(b->sched), "%s", sched ? sched : IPVS_SCHED_DEFT);
 	ipvs_sysctls(cfg->family);
+	if ((rc = ipvs_timeouts(b, err, errlen)) < 0)
+		goto fail;
 	*out = b;
 	return 0;
 fail:

@@ -89,6 +89,21 @@ struct nlmsghdr *ipvsnl_msg(void *buf, uint16_t family_id, uint8_t cmd, uint16_t
 	return nlh;
 }
 
+struct nlmsghdr *ipvsnl_msg_timeouts(void *buf, uint16_t family_id, const struct ipvsnl_timeouts *t)
+{
+	struct nlmsghdr *nlh =
+	    ipvsnl_msg(buf, family_id, IPVS_CMD_SET_CONFIG, 0, NULL, NULL, false);
+
+	/* The kernel keeps the value of an attribute that is absent or 0. */
+	if (t->tcp)
+		mnl_attr_put_u32(nlh, IPVS_CMD_ATTR_TIMEOUT_TCP, t->tcp);
+	if (t->tcp_fin)
+		mnl_attr_put_u32(nlh, IPVS_CMD_ATTR_TIMEOUT_TCP_FIN, t->tcp_fin);
+	if (t->udp)
+		mnl_attr_put_u32(nlh, IPVS_CMD_ATTR_TIMEOUT_UDP, t->udp);
+	return nlh;
+}
+
 /* ---- parsing ---- */
 
 struct ipvsnl_tb {
@@ -211,6 +226,21 @@ int ipvsnl_parse_dest(const struct nlmsghdr *nlh, int family, struct ipvsnl_dest
 	(void)ipvsnl_get_u32(&tb, IPVS_DEST_ATTR_WEIGHT, &out->weight);
 	if (ipvsnl_get_u32(&tb, IPVS_DEST_ATTR_FWD_METHOD, &out->fwd) == 0)
 		out->fwd &= IP_VS_CONN_F_FWD_MASK;
+	return 0;
+}
+
+int ipvsnl_parse_timeouts(const struct nlmsghdr *nlh, struct ipvsnl_timeouts *out)
+{
+	struct ipvsnl_tb tb = {.max = IPVS_CMD_ATTR_MAX};
+
+	memset(out, 0, sizeof(*out));
+	if (nlh->nlmsg_len < MNL_NLMSG_HDRLEN + MNL_ALIGN(sizeof(struct genlmsghdr)) ||
+	    mnl_attr_parse(nlh, sizeof(struct genlmsghdr), ipvsnl_tb_cb, &tb) < 0)
+		return -EINVAL;
+	if (ipvsnl_get_u32(&tb, IPVS_CMD_ATTR_TIMEOUT_TCP, &out->tcp) < 0 ||
+	    ipvsnl_get_u32(&tb, IPVS_CMD_ATTR_TIMEOUT_TCP_FIN, &out->tcp_fin) < 0 ||
+	    ipvsnl_get_u32(&tb, IPVS_CMD_ATTR_TIMEOUT_UDP, &out->udp) < 0)
+		return -EINVAL;
 	return 0;
 }
 
@@ -384,6 +414,28 @@ int ipvsnl_dest_edit(ipvsnl *h, const struct ipvsnl_svc *s, const struct ipvsnl_
 int ipvsnl_dest_del(ipvsnl *h, const struct ipvsnl_svc *s, const struct ipvsnl_dest *d)
 {
 	return ipvsnl_do(h, IPVS_CMD_DEL_DEST, s, d, false);
+}
+
+int ipvsnl_timeouts_set(ipvsnl *h, const struct ipvsnl_timeouts *t)
+{
+	char buf[IPVSNL_MSGBUF];
+
+	return ipvsnl_talk(h, ipvsnl_msg_timeouts(buf, h->family_id, t), NULL, NULL);
+}
+
+static int ipvsnl_timeouts_cb(const struct nlmsghdr *nlh, void *arg)
+{
+	return ipvsnl_parse_timeouts(nlh, arg);
+}
+
+int ipvsnl_timeouts_get(ipvsnl *h, struct ipvsnl_timeouts *out)
+{
+	char buf[IPVSNL_MSGBUF];
+
+	memset(out, 0, sizeof(*out));
+	return ipvsnl_talk(h,
+	                   ipvsnl_msg(buf, h->family_id, IPVS_CMD_GET_CONFIG, 0, NULL, NULL, false),
+	                   ipvsnl_timeouts_cb, out);
 }
 
 /* ---- dumps ---- */

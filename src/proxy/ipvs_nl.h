@@ -40,6 +40,14 @@ struct ipvsnl_dest {
 	uint32_t fwd; /* IP_VS_CONN_F_MASQ (0) */
 };
 
+/* The namespace-wide connection timeouts (ipvsadm --set), in seconds; 0 in
+ * a request leaves that one as it is. */
+struct ipvsnl_timeouts {
+	uint32_t tcp;     /* an established TCP connection (kernel: 900) */
+	uint32_t tcp_fin; /* TCP after a FIN (FIN_WAIT; kernel: 120) */
+	uint32_t udp;     /* a UDP flow (kernel: 300) */
+};
+
 typedef struct ipvsnl ipvsnl;
 
 /* ---- pure: building and parsing messages ---- */
@@ -50,6 +58,11 @@ typedef struct ipvsnl ipvsnl;
 struct nlmsghdr *ipvsnl_msg(void *buf, uint16_t family_id, uint8_t cmd, uint16_t nlflags,
                             const struct ipvsnl_svc *svc, const struct ipvsnl_dest *dest,
                             bool full);
+/* IPVS_CMD_SET_CONFIG with the non-zero timeouts of t, into buf. */
+struct nlmsghdr *ipvsnl_msg_timeouts(void *buf, uint16_t family_id,
+                                     const struct ipvsnl_timeouts *t);
+/* The timeouts of an IPVS_CMD_GET_CONFIG answer: 0 or -EINVAL. */
+int ipvsnl_parse_timeouts(const struct nlmsghdr *nlh, struct ipvsnl_timeouts *out);
 /* Reads the IPVS_CMD_ATTR_SERVICE (or _DEST) of a message of the family:
  * 0, or -EINVAL when it is missing, short or of an unknown family. */
 int ipvsnl_parse_svc(const struct nlmsghdr *nlh, struct ipvsnl_svc *out);
@@ -74,6 +87,10 @@ int ipvsnl_svc_del(ipvsnl *h, const struct ipvsnl_svc *s);
 int ipvsnl_dest_add(ipvsnl *h, const struct ipvsnl_svc *s, const struct ipvsnl_dest *d);
 int ipvsnl_dest_edit(ipvsnl *h, const struct ipvsnl_svc *s, const struct ipvsnl_dest *d);
 int ipvsnl_dest_del(ipvsnl *h, const struct ipvsnl_svc *s, const struct ipvsnl_dest *d);
+
+/* Sets the non-zero ones of t / reads all three. */
+int ipvsnl_timeouts_set(ipvsnl *h, const struct ipvsnl_timeouts *t);
+int ipvsnl_timeouts_get(ipvsnl *h, struct ipvsnl_timeouts *out);
 
 /* Dumps into a malloc'd array (*out, *n; free() it): every virtual service of
  * the namespace (of both families), or every real server of s. */

@@ -180,6 +180,13 @@ static int proxy_copy_cfg(proxy *p, const struct proxy_config *cfg)
 	return 0;
 }
 
+/* A flag's milliseconds as IPVS's whole seconds, rounded up (0 stays 0:
+ * "the kernel's"). */
+static uint32_t proxy_secs(int ms)
+{
+	return ms > 0 ? (uint32_t)((ms + 999) / 1000) : 0;
+}
+
 static int proxy_backends(proxy *p, char *err, size_t errlen)
 {
 	struct pxb_config bc = {0};
@@ -209,6 +216,9 @@ static int proxy_backends(proxy *p, char *err, size_t errlen)
 	bc.loop = p->loop;
 	bc.udp_timeout_ms = p->cfg.udp_timeout_ms > 0 ? (unsigned)p->cfg.udp_timeout_ms : 0;
 	bc.ipvs_scheduler = p->cfg.ipvs_scheduler;
+	bc.ipvs_tcp_timeout_s = proxy_secs(p->cfg.ipvs_tcp_timeout_ms);
+	bc.ipvs_tcpfin_timeout_s = proxy_secs(p->cfg.ipvs_tcpfin_timeout_ms);
+	bc.ipvs_udp_timeout_s = proxy_secs(p->cfg.ipvs_udp_timeout_ms);
 	p->fam[0].family = AF_INET;
 	p->nfam = 1;
 	return p->ops->create(&bc, &p->fam[0].be, err, errlen);

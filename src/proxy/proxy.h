@@ -44,6 +44,9 @@ struct proxy_config {
 	const char *healthz_addr;   /* "0.0.0.0:10256" by default; "" for none */
 	int udp_timeout_ms;         /* userspace: --udp-timeout (0: 30 s) */
 	const char *ipvs_scheduler; /* ipvs: --ipvs-scheduler (NULL: rr) */
+	/* ipvs: --ipvs-tcp-timeout, --ipvs-tcpfin-timeout, --ipvs-udp-timeout
+	 * (0: the kernel's); whole seconds, rounded up. */
+	int ipvs_tcp_timeout_ms, ipvs_tcpfin_timeout_ms, ipvs_udp_timeout_ms;
 };
 
 /* Defaults for every zero field. */

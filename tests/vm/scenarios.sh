@@ -100,13 +100,16 @@ sc_affinity() {
 }
 
 # aff_ipvs IP: IPVS persistence, not an idle period. An IPVS persistence
-# template lives while any connection it placed is still in IPVS's table,
-# and a closed TCP connection stays there in TIME_WAIT for a fixed 120 s
-# (not settable over netlink): the timeout counts from the end of the last
-# connection's entry (as with kube-proxy's IPVS mode; docs/PROXY_IPVS.md).
-# Waiting that out would cost minutes, so this checks what the proxy
-# programs: the virtual service is persistent with timeoutSeconds, and
-# c1's template (client IP, port 0) to it is armed with at most 5 s.
+# template is re-armed to timeoutSeconds by each connection it places; when
+# it fires while one of them is still in IPVS's table it is re-armed for 60 s
+# instead, and a closed TCP connection stays there in TIME_WAIT for a fixed
+# 120 s (not settable over netlink). curl closes normally, so waiting for
+# the draw to move would cost minutes here: this checks what the proxy
+# programs (the virtual service is persistent with timeoutSeconds, and c1's
+# template to it is armed with at most 5 s). The timeout itself is shown with
+# real traffic by the unit test ipvs_affinity_timeout_in_netns (UDP with
+# --ipvs-udp-timeout, TCP ended by resets), which this tier runs too; see
+# docs/PROXY_IPVS.md.
 aff_ipvs() {
 	hex=$(echo "$1" | awk -F. '{printf "%02X%02X%02X%02X", $1, $2, $3, $4}')
 	me=$(api GET "$NSP/pods/c1" | jq -r .status.podIP |

@@ -64,6 +64,7 @@ vm_check "kernel: ip_vs and schedulers load, /proc/net/ip_vs present, nft/conntr
 	modules_check
 unit_groups
 for mode in "${@:-nftables}"; do
-	scenarios_run "$mode"
+	# "none": no scenarios (only the unit groups: `vm-run --modes none --unit G`)
+	[ "$mode" = none ] || scenarios_run "$mode"
 done
 vm_summary
