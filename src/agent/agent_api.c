@@ -44,6 +44,21 @@ static void agent_api_status_done(httpc_req *r, int err, http_response *resp, vo
 
 static void agent_api_backoff(agent_pod *p);
 
+/* status.conditions[type].status of a status object, for the debug log. */
+static const char *agent_api_cond(const json_t *st, const char *type)
+{
+	json_t *conds = json_object_get(st, "conditions"), *c;
+	size_t i;
+
+	json_array_foreach ((json_t *)conds, i, c) {
+		const char *t = json_string_value(json_object_get(c, "type"));
+
+		if (t && !strcmp(t, type))
+			return json_string_value(json_object_get(c, "status")) ?: "?";
+	}
+	return "-";
+}
+
 /* Sends the Pod's status if it differs from the last one the server took. */
 void agent_api_status(agent_pod *p)
 {
@@ -81,6 +96,9 @@ void agent_api_status(agent_pod *p)
 		json_decref(st);
 		agent_api_backoff(p);
 	} else {
+		log_debug("agent", "pod %s/%s: status write: phase %s, Ready=%s", p->ns, p->name,
+		          json_string_value(json_object_get(st, "phase")) ?: "?",
+		          agent_api_cond(st, "Ready"));
 		json_decref(p->sent);
 		p->sent = st; /* optimistic; dropped on failure */
 	}

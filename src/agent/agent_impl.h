@@ -128,6 +128,8 @@ struct agent {
 	long long ready_since;
 	/* host-gw routes: node name -> "cidr via ip" installed */
 	dict *routes;
+	ev_timer *routes_timer; /* a routes pass after Node events, batched */
+	int routes_pruned;      /* a pass ran with every Node listed */
 	int pods_synced;
 	int ipam_gc_done;
 	char *hostport_sig; /* the Pods whose host ports the nft tables forward */

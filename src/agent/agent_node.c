@@ -70,6 +70,7 @@ static json_t *agent_node_status(agent *a)
 
 static void agent_node_send(agent *a);
 static void agent_node_routes_load(agent *a);
+static void agent_node_routes_queue(agent *a);
 
 static void agent_node_done(httpc_req *r, int err, http_response *resp, void *data)
 {
@@ -148,6 +149,11 @@ static long long agent_node_heartbeat(ev_loop *l, ev_timer *t, void *data)
 	agent_node_send(a);
 	if (a->pods_synced)
 		agent_pods_resync(a);
+	/* A Node list whose last page changed nothing leaves no event after
+	 * the informer synced: the routes of Nodes deleted while the agent was
+	 * down go now at the latest. */
+	if (!a->routes_pruned && informer_has_synced(a->nodes))
+		agent_node_routes_queue(a);
 	return (long long)a->cfg.heartbeat_s * 1000;
 }
 
@@ -164,6 +170,9 @@ void agent_node_stop(agent *a)
 	if (a->heartbeat)
 		ev_timer_del(a->loop, a->heartbeat);
 	a->heartbeat = NULL;
+	if (a->routes_timer)
+		ev_timer_del(a->loop, a->routes_timer);
+	a->routes_timer = NULL;
 }
 
 /* Traffic from Pods to anything outside the cluster's pod network leaves
@@ -316,10 +325,15 @@ static void agent_node_routes_load(agent *a)
 
 /* Installs "cidr via ip" routes for every other node and removes the ones
  * of nodes that went or moved. Routes are keyed by node name in a->routes
- * (value: "CIDR GW"). */
+ * (value: "CIDR GW"). Until the Node informer has listed everything, its
+ * cache holds only part of the Nodes (a LIST is applied item by item, page
+ * by page), so a node missing from it proves nothing: routes are only added
+ * then, never removed, or a restarted agent would cut the routes of Nodes
+ * listed after its own for a moment. */
 static void agent_node_routes(agent *a)
 {
 	dict *want = dict_new();
+	int synced = informer_has_synced(a->nodes);
 	informer_iter it;
 	dict_iter di;
 	json_t *n;
@@ -329,6 +343,17 @@ static void agent_node_routes(agent *a)
 
 	if (!want)
 		return;
+	if (!synced) {
+		dict_iter_init(&di, a->routes);
+		while (dict_next(&di, &k, &v)) {
+			char *dup = strdup(v);
+
+			if (!dup || dict_set(want, k, dup, NULL) < 0) {
+				free(dup);
+				goto fail;
+			}
+		}
+	}
 	informer_iter_init(&it, a->nodes);
 	while (informer_iter_next(&it, &n)) {
 		const char *name =
@@ -336,8 +361,8 @@ static void agent_node_routes(agent *a)
 		const char *c =
 		    json_string_value(json_object_get(json_object_get(n, "spec"), "podCIDR"));
 		const char *ip = agent_node_internal_ip(n);
-		char val[128];
-
+		char val[128], *dup;
+		void *old = NULL;
 		net_cidr dst;
 
 		if (!name || !c || !ip || !strcmp(name, a->cfg.node_name))
@@ -355,12 +380,15 @@ static void agent_node_routes(agent *a)
 			continue;
 		}
 		snprintf(val, sizeof(val), "%s %s", c, ip);
-		dict_set(want, name, strdup(val), NULL);
+		dup = strdup(val);
+		if (!dup || dict_set(want, name, dup, &old) < 0) {
+			free(dup);
+			goto fail; /* a node missing from want would lose its route */
+		}
+		free(old);
 	}
-	if (!(h = rtnl_open())) {
-		dict_free(want, free);
-		return;
-	}
+	if (!(h = rtnl_open()))
+		goto fail;
 	/* Removals first: a CIDR that moved to another node must not be
 	 * deleted after its new route went in. */
 	dict_iter_init(&di, a->routes);
@@ -401,6 +429,34 @@ static void agent_node_routes(agent *a)
 	dict_free(a->routes, free);
 	a->routes = want;
 	agent_node_routes_save(a);
+	if (synced)
+		a->routes_pruned = 1;
+	return;
+fail:
+	/* out of memory (or no rtnetlink socket): the heartbeat tries again */
+	dict_free(want, free);
+	a->routes_pruned = 0;
+}
+
+static long long agent_node_routes_due(ev_loop *l, ev_timer *t, void *data)
+{
+	agent *a = data;
+
+	a->routes_timer = NULL;
+	agent_node_routes(a);
+	return EV_TIMER_STOP;
+}
+
+/* One routes pass after a burst of Node events (a LIST delivers one per
+ * Node), on the next loop turn: by then a LIST's last page is in and the
+ * informer synced. */
+static void agent_node_routes_queue(agent *a)
+{
+	if (a->routes_timer)
+		return;
+	a->routes_timer = ev_timer_add(a->loop, 0, agent_node_routes_due, a);
+	if (!a->routes_timer)
+		agent_node_routes(a); /* out of memory: at once, then */
 }
 
 void agent_node_changed(agent *a, json_t *node, int deleted)
@@ -416,5 +472,5 @@ void agent_node_changed(agent *a, json_t *node, int deleted)
 			agent_node_cidr(a, node);
 		}
 	}
-	agent_node_routes(a);
+	agent_node_routes_queue(a);
 }

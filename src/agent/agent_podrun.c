@@ -39,6 +39,24 @@ static void agent_ctr_bind_spec(struct agent_ctr *c, json_t *spec)
 		c->st.image = "";
 }
 
+static int agent_ctr_was(const struct agent_ctr *c, const char *field);
+static void agent_ctr_update_ready(struct agent_ctr *c);
+
+/* A container adopted after an agent restart keeps the readiness the API
+ * shows until a probe of this agent says otherwise. That is set here, as
+ * soon as the Pod is seen, and not only when the probes start (once the
+ * Pod's sandbox has been checked again): a status written in between would
+ * say "not ready" for a moment, and the EndpointSlices would follow. */
+static void agent_ctr_adopt_seed(struct agent_ctr *c)
+{
+	if (!c->adopted || !c->proc || c->readiness || c->startup)
+		return;
+	if (!c->started_ok)
+		c->started_ok = agent_ctr_was(c, "started");
+	c->ready_ok = agent_ctr_was(c, "ready");
+	agent_ctr_update_ready(c);
+}
+
 void agent_ctrs_init(agent_pod *p)
 {
 	json_t *cs = json_object_get(json_object_get(p->obj, "spec"), "containers"), *spec;
@@ -46,8 +64,7 @@ void agent_ctrs_init(agent_pod *p)
 
 	if (!p->obj)
 		return;
-	json_array_foreach(cs, i, spec)
-	{
+	json_array_foreach (cs, i, spec) {
 		const char *name = json_string_value(json_object_get(spec, "name"));
 		struct agent_ctr *c = NULL;
 
@@ -58,8 +75,9 @@ void agent_ctrs_init(agent_pod *p)
 				c = &p->ctrs[k];
 		if (!c) {
 			if (p->nctrs == AGENT_MAX_CONTAINERS) {
-				log_warn("agent", "pod %s/%s: more than %d containers; the rest do "
-				                  "not run",
+				log_warn("agent",
+				         "pod %s/%s: more than %d containers; the rest do "
+				         "not run",
 				         p->ns, p->name, AGENT_MAX_CONTAINERS);
 				break;
 			}
@@ -71,6 +89,7 @@ void agent_ctrs_init(agent_pod *p)
 			agent_ctr_set_waiting(c, "ContainerCreating", NULL);
 		}
 		agent_ctr_bind_spec(c, spec);
+		agent_ctr_adopt_seed(c);
 	}
 	/* Adopted containers the spec no longer names cannot be; drop them. */
 	for (int k = 0; k < p->nctrs; k++)
@@ -95,14 +114,13 @@ static void agent_ctr_update_ready(struct agent_ctr *c)
 	int running = c->proc && !runner_proc_done(c->proc);
 
 	c->st.started = running && (!json_object_get(c->spec, "startupProbe") || c->started_ok);
-	c->st.ready = c->st.started &&
-	              (!json_object_get(c->spec, "readinessProbe") || c->ready_ok);
+	c->st.ready = c->st.started && (!json_object_get(c->spec, "readinessProbe") || c->ready_ok);
 }
 
 static int agent_ctr_grace(const struct agent_ctr *c)
 {
-	json_t *g = json_object_get(json_object_get(c->pod->obj, "spec"),
-	                            "terminationGracePeriodSeconds");
+	json_t *g =
+	    json_object_get(json_object_get(c->pod->obj, "spec"), "terminationGracePeriodSeconds");
 
 	return json_is_integer(g) ? (int)json_integer_value(g) : 30;
 }
@@ -152,8 +170,7 @@ static int agent_ctr_was(const struct agent_ctr *c, const char *field)
 	json_t *e;
 	size_t i;
 
-	json_array_foreach(cs, i, e)
-	{
+	json_array_foreach (cs, i, e) {
 		const char *n = json_string_value(json_object_get(e, "name"));
 
 		if (n && !strcmp(n, c->name))
@@ -165,7 +182,7 @@ static int agent_ctr_was(const struct agent_ctr *c, const char *field)
 static void agent_ctr_probe_start(struct agent_ctr *c, enum probe_kind kind)
 {
 	static const char *const keys[] = {"readinessProbe", "livenessProbe", "startupProbe"};
-	probe **slot = kind == PROBE_READINESS ? &c->readiness
+	probe **slot = kind == PROBE_READINESS  ? &c->readiness
 	               : kind == PROBE_LIVENESS ? &c->liveness
 	                                        : &c->startup;
 	json_t *spec = json_object_get(c->spec, keys[kind]);
@@ -357,8 +374,9 @@ static void agent_ctr_exited_status(struct agent_ctr *c, int code, int signo, co
 			         "back-off %llds restarting failed container=%s pod=%.100s_%s(%s)",
 			         delay / 1000, c->name, p->name, p->ns, p->uid);
 			agent_ctr_set_waiting(c, "CrashLoopBackOff", m);
-			agent_api_event(p->a, p->obj, "Warning", "BackOff", "Back-off restarting "
-			                                                    "failed container %s",
+			agent_api_event(p->a, p->obj, "Warning", "BackOff",
+			                "Back-off restarting "
+			                "failed container %s",
 			                c->name);
 		}
 		c->restart_timer = ev_timer_add(p->a->loop, delay, agent_ctr_restart_due, c);
@@ -410,9 +428,11 @@ void agent_ctr_exited(runner_proc *proc, int exited, int code, int signo, void *
 void agent_ctrs_sync(agent_pod *p)
 {
 	/* Without the Services a container would miss its service variables
-	 * for life; the kubelet waits for them too. */
-	if (!informer_has_synced(p->a->svcs))
-		return;
+	 * for life; the kubelet waits for them too. Only starts wait: the
+	 * probes of containers already running need no Services, and an
+	 * adopted container must not lose its readiness meanwhile. */
+	int can_start = informer_has_synced(p->a->svcs);
+
 	for (int i = 0; i < p->nctrs; i++) {
 		struct agent_ctr *c = &p->ctrs[i];
 
@@ -434,12 +454,12 @@ void agent_ctrs_sync(agent_pod *p)
 			agent_ctr_update_ready(c);
 			continue;
 		}
-		if (c->restart_timer)
-			continue;
+		if (c->restart_timer || !can_start)
+			continue; /* agent_pods_queue_all() once the Services are listed */
 		if (c->restart_at > ev_clock_ms()) {
-			c->restart_timer = ev_timer_add(p->a->loop,
-			                                (long long)(c->restart_at - ev_clock_ms()),
-			                                agent_ctr_restart_due, c);
+			c->restart_timer =
+			    ev_timer_add(p->a->loop, (long long)(c->restart_at - ev_clock_ms()),
+			                 agent_ctr_restart_due, c);
 			continue;
 		}
 		agent_ctr_start(c);
