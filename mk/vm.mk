@@ -13,7 +13,7 @@
 #
 # VM_MODES: comma-separated proxy modes, each a full scenario run in the
 # same boot. VM_UNIT: comma-separated unit groups the guest runs (empty:
-# suite.sh's default, test_proxy_nft,test_proxy_ipvs; "none": none).
+# suite.sh's default, test_proxy_nft,test_proxy_ipvs,proxy_us_idle; "none": none).
 # VM_BUILD: where svcnet and unit are built (release flags; BUILD=... dirs
 # of the Makefile work too). VM_CACHE: the kernel cache, kept between runs
 # (default /var/cache/svcnet-vm, see scripts/vm-kernel).

@@ -103,31 +103,37 @@ static void ipvs_count(const pxb *b, struct pxb_result *res, size_t written)
 
 /* ---- applying ---- */
 
-static int ipvs_apply_op(pxb *b, const struct ipvsp_op *op)
-{
-	int rc;
+static const uint8_t ipvs_cmd[] = {
+    [IPVSP_SVC_ADD] = IPVS_CMD_NEW_SERVICE, [IPVSP_SVC_EDIT] = IPVS_CMD_SET_SERVICE,
+    [IPVSP_SVC_DEL] = IPVS_CMD_DEL_SERVICE, [IPVSP_DEST_ADD] = IPVS_CMD_NEW_DEST,
+    [IPVSP_DEST_EDIT] = IPVS_CMD_SET_DEST,  [IPVSP_DEST_DEL] = IPVS_CMD_DEL_DEST,
+};
 
+/* What the batch's answer rc to op means: an add of what exists becomes an
+ * edit (adoption after a restart, a dump that raced), a delete of what is
+ * gone is done. */
+static int ipvs_settle(pxb *b, const struct ipvsp_op *op, int rc)
+{
 	switch (op->kind) {
 	case IPVSP_SVC_ADD:
-		rc = ipvsnl_svc_add(b->nl, &op->svc);
 		return rc == -EEXIST ? ipvsnl_svc_edit(b->nl, &op->svc) : rc;
-	case IPVSP_SVC_EDIT:
-		return ipvsnl_svc_edit(b->nl, &op->svc);
 	case IPVSP_SVC_DEL:
-		rc = ipvsnl_svc_del(b->nl, &op->svc);
 		return rc == -ESRCH ? 0 : rc;
 	case IPVSP_DEST_ADD:
-		rc = ipvsnl_dest_add(b->nl, &op->svc, &op->dest);
 		return rc == -EEXIST ? ipvsnl_dest_edit(b->nl, &op->svc, &op->dest) : rc;
-	case IPVSP_DEST_EDIT:
-		return ipvsnl_dest_edit(b->nl, &op->svc, &op->dest);
 	case IPVSP_DEST_DEL:
-		rc = ipvsnl_dest_del(b->nl, &op->svc, &op->dest);
 		return rc == -ENOENT || rc == -ESRCH ? 0 : rc;
+	case IPVSP_SVC_EDIT:
+	case IPVSP_DEST_EDIT:
+		return rc;
 	}
 	return -EINVAL;
 }
 
+/* Sends the ops in batches (ipvsnl_do_many), in their order: the kernel
+ * handles a batch's requests one after another, so the diff's order
+ * (deletes, services, real servers) holds. The first op that failed names
+ * the error. */
 static int ipvs_apply(pxb *b, const struct ipvsp_ops *ops, char *err, size_t errlen)
 {
 	static const char *const what[] = {"",
@@ -137,18 +143,45 @@ static int ipvs_apply(pxb *b, const struct ipvsp_ops *ops, char *err, size_t err
 	                                   "add real server to",
 	                                   "edit real server of",
 	                                   "delete real server of"};
+	struct ipvsnl_req *reqs;
+	int *rcs, rc = 0;
 	char name[80];
-	int rc;
 
+	if (!ops->n)
+		return 0;
+	reqs = calloc(ops->n, sizeof(*reqs));
+	rcs = calloc(ops->n, sizeof(*rcs));
+	if (!reqs || !rcs) {
+		snprintf(err, errlen, "ipvs: out of memory");
+		rc = -ENOMEM;
+		goto out;
+	}
 	for (size_t i = 0; i < ops->n; i++) {
-		if ((rc = ipvs_apply_op(b, &ops->v[i])) < 0) {
+		const struct ipvsp_op *op = &ops->v[i];
+		bool dest = op->kind >= IPVSP_DEST_ADD;
+
+		reqs[i] = (struct ipvsnl_req){.cmd = ipvs_cmd[op->kind],
+		                              .full = op->kind != IPVSP_SVC_DEL &&
+		                                      op->kind != IPVSP_DEST_DEL,
+		                              .svc = &op->svc,
+		                              .dest = dest ? &op->dest : NULL};
+	}
+	if ((rc = ipvsnl_do_many(b->nl, reqs, ops->n, rcs)) < 0) {
+		snprintf(err, errlen, "ipvs: generic netlink: %s", strerror(-rc));
+		goto out;
+	}
+	for (size_t i = 0; i < ops->n; i++) {
+		if ((rc = ipvs_settle(b, &ops->v[i], rcs[i])) < 0) {
 			ipvsnl_svc_fmt(&ops->v[i].svc, name, sizeof(name));
 			snprintf(err, errlen, "ipvs: %s virtual service %s: %s",
 			         what[ops->v[i].kind], name, strerror(-rc));
-			return rc;
+			goto out;
 		}
 	}
-	return 0;
+out:
+	free(reqs);
+	free(rcs);
+	return rc;
 }
 
 /* Counts a port's nft lines into b->refs (dir 1 or -1); with cmd, appends

@@ -19,6 +19,8 @@
 #include <linux/ip_vs.h>
 #include <sys/socket.h>
 
+#include "lib/nlbatch.h"
+
 /* Requests are small; replies to dumps fill up to a page or two each. */
 #define IPVSNL_RXBUF 32768
 
@@ -348,6 +350,9 @@ int ipvsnl_open(ipvsnl **out)
 		goto fail;
 	}
 	h->portid = mnl_socket_get_portid(h->nl);
+	/* Acks of failed requests without the request copied back (Linux 4.3+):
+	 * a batch's acks then fit the receive buffer whatever fails. */
+	(void)mnl_socket_setsockopt(h->nl, NETLINK_CAP_ACK, &(int){1}, sizeof(int));
 
 	memset(buf, 0, sizeof(buf)); /* the family name's padding */
 	nlh = mnl_nlmsg_put_header(buf);
@@ -436,6 +441,28 @@ int ipvsnl_timeouts_get(ipvsnl *h, struct ipvsnl_timeouts *out)
 	return ipvsnl_talk(h,
 	                   ipvsnl_msg(buf, h->family_id, IPVS_CMD_GET_CONFIG, 0, NULL, NULL, false),
 	                   ipvsnl_timeouts_cb, out);
+}
+
+struct ipvsnl_many {
+	const ipvsnl *h;
+	const struct ipvsnl_req *reqs;
+};
+
+static struct nlmsghdr *ipvsnl_many_build(void *buf, size_t i, void *arg)
+{
+	const struct ipvsnl_many *m = arg;
+	const struct ipvsnl_req *r = &m->reqs[i];
+
+	return ipvsnl_msg(buf, m->h->family_id, r->cmd, 0, r->svc, r->dest, r->full);
+}
+
+_Static_assert(IPVSNL_MSGBUF <= NLBATCH_MSG, "a request must fit nlbatch's room");
+
+int ipvsnl_do_many(ipvsnl *h, const struct ipvsnl_req *reqs, size_t n, int *rcs)
+{
+	struct ipvsnl_many m = {h, reqs};
+
+	return nlbatch_run(h->nl, &h->seq, n, ipvsnl_many_build, &m, rcs);
 }
 
 /* ---- dumps ---- */

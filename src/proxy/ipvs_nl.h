@@ -88,6 +88,22 @@ int ipvsnl_dest_add(ipvsnl *h, const struct ipvsnl_svc *s, const struct ipvsnl_d
 int ipvsnl_dest_edit(ipvsnl *h, const struct ipvsnl_svc *s, const struct ipvsnl_dest *d);
 int ipvsnl_dest_del(ipvsnl *h, const struct ipvsnl_svc *s, const struct ipvsnl_dest *d);
 
+/* One request of a batch: cmd (IPVS_CMD_NEW_SERVICE...) for svc, and dest
+ * for the *_DEST ones (else NULL); full: every attribute (adds, edits), or
+ * only the keys (deletes). */
+struct ipvsnl_req {
+	uint8_t cmd;
+	bool full;
+	const struct ipvsnl_svc *svc;
+	const struct ipvsnl_dest *dest;
+};
+
+/* Sends the n requests in batches (lib/nlbatch.h), each acknowledged on
+ * its own: rcs[i] gets request i's 0 or negative errno. The kernel goes on
+ * after a failed request, so all are tried. 0, or a negative errno when the
+ * socket failed (rcs is then incomplete). */
+int ipvsnl_do_many(ipvsnl *h, const struct ipvsnl_req *reqs, size_t n, int *rcs);
+
 /* Sets the non-zero ones of t / reads all three. */
 int ipvsnl_timeouts_set(ipvsnl *h, const struct ipvsnl_timeouts *t);
 int ipvsnl_timeouts_get(ipvsnl *h, struct ipvsnl_timeouts *out);

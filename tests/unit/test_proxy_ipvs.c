@@ -659,6 +659,15 @@ static void tk_dump(ipvsnl *nl)
 	free(sv);
 }
 
+/* The node "n1", whose Pods are 198.18.201.0/24. */
+static void tk_cfg(struct tk *t)
+{
+	t->cfg.family = AF_INET;
+	t->cfg.node_name = "n1";
+	t->cfg.masq_mark = PXB_MASQ_MARK_DEFAULT;
+	t->cfg.cluster_cidr = rt_cidr("198.18.201.0/24");
+}
+
 /* lo holds the endpoints and the client; a dummy link is the node. */
 static int tk_addrs(rtnl *h)
 {
@@ -687,10 +696,7 @@ static int tk_body(void)
 	int l[2], hits[4], rc;
 	net_addr a;
 
-	t.cfg.family = AF_INET;
-	t.cfg.node_name = "n1";
-	t.cfg.masq_mark = PXB_MASQ_MARK_DEFAULT;
-	t.cfg.cluster_cidr = rt_cidr("198.18.201.0/24");
+	tk_cfg(&t);
 	rc = pxb_ipvs_create(&t.cfg, "rr", &t.b, t.err, sizeof(t.err));
 	if (rc == -ENOTSUP) {
 		rtnl_close(h);
@@ -896,10 +902,7 @@ static int tk_aff_body(void)
 	rtnl *h = rtnl_open();
 	int lt[2], lu[2], rc;
 
-	t.cfg.family = AF_INET;
-	t.cfg.node_name = "n1";
-	t.cfg.masq_mark = PXB_MASQ_MARK_DEFAULT;
-	t.cfg.cluster_cidr = rt_cidr("198.18.201.0/24");
+	tk_cfg(&t);
 	t.cfg.ipvs_udp_timeout_s = 1;
 	rc = pxb_ipvs_create(&t.cfg, "rr", &t.b, t.err, sizeof(t.err));
 	if (rc == -ENOTSUP) {
