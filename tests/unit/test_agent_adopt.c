@@ -124,7 +124,7 @@ static int at_cond(agent_pod *p, const char *type, char *out, size_t len)
 UNIT_TEST(agent_adopt_keeps_api_readiness_before_probes)
 {
 	struct at t;
-	char ready[16];
+	char ready[16] = "";
 	int ok = at_setup(&t) == 0 && at_adopt(&t) == 0;
 
 	if (ok) {
@@ -142,7 +142,7 @@ UNIT_TEST(agent_adopt_keeps_api_readiness_before_probes)
 UNIT_TEST(agent_adopt_unready_stays_unready)
 {
 	struct at t;
-	char ready[16];
+	char ready[16] = "";
 	int ok = at_setup(&t) == 0 && at_adopt(&t) == 0;
 
 	if (ok) {
@@ -162,7 +162,7 @@ UNIT_TEST(agent_adopt_unready_stays_unready)
 UNIT_TEST(agent_adopt_probes_before_services_synced)
 {
 	struct at t;
-	char ready[16];
+	char ready[16] = "";
 	int ok = at_setup(&t) == 0 && at_adopt(&t) == 0, probing = 0, still = 0;
 
 	if (ok) {
