@@ -130,6 +130,21 @@ int rtnl_addr_add(rtnl *h, const char *ifname, const net_addr *a, int prefix, un
  * success. */
 int rtnl_addr_del(rtnl *h, const char *ifname, const net_addr *a, int prefix, unsigned flags);
 
+struct rtnl_addr_info {
+	int index;     /* the link's */
+	net_addr addr; /* IFA_LOCAL, else IFA_ADDRESS */
+	int prefix;
+	int scope; /* RT_SCOPE_UNIVERSE, RT_SCOPE_LINK, RT_SCOPE_HOST... */
+};
+
+/* Called once per address; 0 goes on, anything else stops the listing and
+ * is what rtnl_addr_list returns. */
+typedef int (*rtnl_addr_cb)(const struct rtnl_addr_info *a, void *arg);
+/* Dumps the namespace's addresses of family (AF_INET, AF_INET6), every
+ * link's. 0, the callback's non-zero value, or a negative errno (-EAGAIN:
+ * the dump was interrupted by a change; list again). */
+int rtnl_addr_list(rtnl *h, int family, rtnl_addr_cb cb, void *arg);
+
 /* ---- routes (main table, unicast) ---- */
 
 /* Route to dst, via gateway gw and/or out of ifname (at least one of the

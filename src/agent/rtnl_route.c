@@ -72,6 +72,61 @@ int rtnl_addr_del(rtnl *h, const char *ifname, const net_addr *a, int prefix, un
 	return r;
 }
 
+struct rtnl_addr_ctx {
+	int family;
+	rtnl_addr_cb cb;
+	void *arg;
+};
+
+static int rtnl_addr_list_cb(const struct nlmsghdr *nlh, void *arg)
+{
+	struct rtnl_addr_ctx *c = arg;
+	const struct ifaddrmsg *ifa;
+	const struct nlattr *attr, *addr = NULL, *local = NULL;
+	size_t want = (size_t)rtnl_addr_len(c->family);
+	struct rtnl_addr_info ai;
+
+	if (nlh->nlmsg_type != RTM_NEWADDR ||
+	    nlh->nlmsg_len < MNL_NLMSG_HDRLEN + MNL_ALIGN(sizeof(*ifa)))
+		return 0;
+	ifa = mnl_nlmsg_get_payload(nlh);
+	if (ifa->ifa_family != c->family)
+		return 0;
+	mnl_attr_for_each(attr, nlh, sizeof(*ifa))
+	{
+		if (mnl_attr_get_type(attr) == IFA_ADDRESS)
+			addr = attr;
+		else if (mnl_attr_get_type(attr) == IFA_LOCAL)
+			local = attr;
+	}
+	/* IFA_LOCAL is the address itself on point-to-point links. */
+	if (local)
+		addr = local;
+	if (!addr || mnl_attr_get_payload_len(addr) < want)
+		return 0; /* skip what we cannot read rather than lose the rest */
+	memset(&ai, 0, sizeof(ai));
+	ai.index = (int)ifa->ifa_index;
+	ai.addr.family = c->family;
+	memcpy(ai.addr.a, mnl_attr_get_payload(addr), want);
+	ai.prefix = ifa->ifa_prefixlen;
+	ai.scope = ifa->ifa_scope;
+	return c->cb(&ai, c->arg);
+}
+
+int rtnl_addr_list(rtnl *h, int family, rtnl_addr_cb cb, void *arg)
+{
+	struct rtnl_addr_ctx c = {family, cb, arg};
+	struct nlmsghdr *nlh;
+	struct ifaddrmsg *ifa;
+
+	if (!cb || !rtnl_addr_len(family))
+		return rtnl_fail(h, -EINVAL, "list addresses: no callback or no IPv4/IPv6 family");
+	nlh = rtnl_req_start(h, RTM_GETADDR, NLM_F_DUMP);
+	ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
+	ifa->ifa_family = (uint8_t)family;
+	return rtnl_exchange(h, "list addresses", rtnl_addr_list_cb, &c);
+}
+
 static int rtnl_route_req(rtnl *h, int add, const net_cidr *dst, const net_addr *gw,
                           const char *ifname, unsigned flags)
 {

@@ -3,15 +3,13 @@
  * addresses (IPVS only sees packets to local addresses), and the node's own
  * addresses for node port virtual services.
  *
- * Links go through the project's rtnetlink helpers (agent/rtnl.h); listing
- * addresses is not among them yet, so the one RTM_GETADDR dump is here, and
- * the dummy's addresses are added and removed in batches (lib/nlbatch.h):
- * 10,000 Services are 10,000 addresses.
+ * Links and the address dump go through the project's rtnetlink helpers
+ * (agent/rtnl.h); the dummy's addresses are added and removed in batches
+ * (lib/nlbatch.h): 10,000 Services are 10,000 addresses.
  */
 #include "proxy/ipvs_int.h"
 
 #include <errno.h>
-#include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,11 +29,9 @@ struct ipvsd_vec {
 };
 
 struct ipvsd_ctx {
-	int family;
 	int dev_index;
 	int lo_index;
 	struct ipvsd_vec dev, node;
-	int rc;
 };
 
 static int ipvsd_push(struct ipvsd_vec *v, const net_addr *a)
@@ -53,103 +49,32 @@ static int ipvsd_push(struct ipvsd_vec *v, const net_addr *a)
 	return 0;
 }
 
-static int ipvsd_addr_cb(const struct nlmsghdr *nlh, void *data)
+static int ipvsd_addr_cb(const struct rtnl_addr_info *ai, void *data)
 {
 	struct ipvsd_ctx *c = data;
-	const struct ifaddrmsg *ifa;
-	const struct nlattr *attr, *addr = NULL, *local = NULL;
-	size_t want = c->family == AF_INET ? 4 : 16;
-	net_addr a;
 
-	if (nlh->nlmsg_type != RTM_NEWADDR ||
-	    nlh->nlmsg_len < MNL_NLMSG_HDRLEN + MNL_ALIGN(sizeof(*ifa)))
-		return MNL_CB_OK;
-	ifa = mnl_nlmsg_get_payload(nlh);
-	if (ifa->ifa_family != c->family)
-		return MNL_CB_OK;
-	mnl_attr_for_each(attr, nlh, sizeof(*ifa))
-	{
-		if (mnl_attr_get_type(attr) == IFA_ADDRESS)
-			addr = attr;
-		else if (mnl_attr_get_type(attr) == IFA_LOCAL)
-			local = attr;
-	}
-	/* IFA_LOCAL is the address itself on point-to-point links. */
-	if (local)
-		addr = local;
-	if (!addr || mnl_attr_get_payload_len(addr) < want)
-		return MNL_CB_OK;
-	memset(&a, 0, sizeof(a));
-	a.family = c->family;
-	memcpy(a.a, mnl_attr_get_payload(addr), want);
-	if ((int)ifa->ifa_index == c->dev_index) {
-		c->rc = c->rc ? c->rc : ipvsd_push(&c->dev, &a);
-		return MNL_CB_OK;
-	}
+	if (ai->index == c->dev_index)
+		return ipvsd_push(&c->dev, &ai->addr);
 	/* Not loopback (whatever its addresses), not IPv6 link-local. */
-	if (ifa->ifa_scope == RT_SCOPE_HOST || ifa->ifa_scope == RT_SCOPE_LINK ||
-	    (int)ifa->ifa_index == c->lo_index)
-		return MNL_CB_OK;
-	c->rc = c->rc ? c->rc : ipvsd_push(&c->node, &a);
-	return MNL_CB_OK;
+	if (ai->scope == RT_SCOPE_HOST || ai->scope == RT_SCOPE_LINK || ai->index == c->lo_index)
+		return 0;
+	return ipvsd_push(&c->node, &ai->addr);
 }
 
 int ipvsd_addrs(int family, net_addr **dev, size_t *n_dev, net_addr **node, size_t *n_node)
 {
-	struct ipvsd_ctx c = {.family = family, .dev_index = -1, .lo_index = -1};
-	struct mnl_socket *nl = NULL;
-	struct nlmsghdr *nlh;
-	struct ifaddrmsg *ifa;
-	char *buf = NULL;
-	unsigned seq = (unsigned)time(NULL), portid;
-	int rc = 0;
-	ssize_t n;
+	struct ipvsd_ctx c = {.dev_index = -1, .lo_index = -1};
+	rtnl *h;
+	int rc;
 
 	*dev = *node = NULL;
 	*n_dev = *n_node = 0;
-	c.dev_index = (int)if_nametoindex(IPVS_DEV);
-	if (!c.dev_index)
-		c.dev_index = -1;
-	c.lo_index = (int)if_nametoindex("lo");
-	if (!c.lo_index)
-		c.lo_index = -1;
-	if (!(buf = malloc(MNL_SOCKET_BUFFER_SIZE)))
-		return -ENOMEM;
-	if (!(nl = mnl_socket_open(NETLINK_ROUTE)) ||
-	    mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
-		rc = -errno;
-		goto out;
-	}
-	portid = mnl_socket_get_portid(nl);
-	nlh = mnl_nlmsg_put_header(buf);
-	nlh->nlmsg_type = RTM_GETADDR;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-	nlh->nlmsg_seq = seq;
-	ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
-	ifa->ifa_family = (unsigned char)family;
-	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0) {
-		rc = -errno;
-		goto out;
-	}
-	for (;;) {
-		n = mnl_socket_recvfrom(nl, buf, MNL_SOCKET_BUFFER_SIZE);
-		if (n < 0) {
-			rc = -errno;
-			goto out;
-		}
-		rc = mnl_cb_run(buf, (size_t)n, seq, portid, ipvsd_addr_cb, &c);
-		if (rc < 0) {
-			rc = -errno;
-			goto out;
-		}
-		if (rc == MNL_CB_STOP)
-			break;
-	}
-	rc = c.rc;
-out:
-	if (nl)
-		mnl_socket_close(nl);
-	free(buf);
+	if (!(h = rtnl_open()))
+		return -errno;
+	c.dev_index = rtnl_link_index(h, IPVS_DEV);
+	c.lo_index = rtnl_link_index(h, "lo");
+	rc = rtnl_addr_list(h, family, ipvsd_addr_cb, &c);
+	rtnl_close(h);
 	if (rc < 0) {
 		free(c.dev.v);
 		free(c.node.v);

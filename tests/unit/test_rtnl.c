@@ -9,6 +9,7 @@
 
 #include <arpa/inet.h>
 #include <net/if.h>
+#include <linux/rtnetlink.h>
 #include <poll.h>
 #include <stdio.h>
 
@@ -310,6 +311,63 @@ static int body_big_dump(void)
 UNIT_TEST(rtnl_big_dump)
 {
 	RUN_IN_NETNS(body_big_dump);
+}
+
+/* rtnl_addr_list: every address of the family with its link, prefix and
+ * scope; across several messages (600 addresses); a callback's stop. */
+struct rt_addrs {
+	int n, on_br, lo_host, stop_after;
+	int br, v6;
+};
+
+static int rt_addr_collect(const struct rtnl_addr_info *ai, void *arg)
+{
+	struct rt_addrs *s = arg;
+
+	s->n++;
+	s->v6 += ai->addr.family == AF_INET6;
+	if (ai->index == s->br && ai->prefix == 32 && ai->scope == RT_SCOPE_UNIVERSE)
+		s->on_br++;
+	if (ai->scope == RT_SCOPE_HOST)
+		s->lo_host++;
+	return s->stop_after && s->n >= s->stop_after ? 9 : 0;
+}
+
+static int body_addr_list(void)
+{
+	rtnl *h = rtnl_open();
+	struct rt_addrs s;
+	net_addr a;
+
+	T(h);
+	T_RC(h, rtnl_link_set_up(h, "lo", 1), 0);
+	T_RC(h, rtnl_bridge_add(h, "br0", 0), 0);
+	T((s.br = rtnl_link_index(h, "br0")) > 0);
+	for (int i = 0; i < 600; i++) {
+		a = rt_ip("198.18.0.1");
+		a.a[2] = (uint8_t)(i / 250);
+		a.a[3] = (uint8_t)(1 + i % 250);
+		T_RC(h, rtnl_addr_add(h, "br0", &a, 32, 0), 0);
+	}
+	memset(&s.n, 0, sizeof(int) * 4);
+	s.v6 = 0;
+	T_RC(h, rtnl_addr_list(h, AF_INET, rt_addr_collect, &s), 0);
+	T(s.n == 601 && s.on_br == 600 && s.lo_host == 1 && s.v6 == 0); /* + 127.0.0.1 */
+	s.n = s.on_br = s.lo_host = 0;
+	s.stop_after = 5;
+	T_RC(h, rtnl_addr_list(h, AF_INET, rt_addr_collect, &s), 9);
+	T(s.n == 5);
+	T_RC(h, rtnl_addr_list(h, AF_UNSPEC, rt_addr_collect, &s), -EINVAL);
+	T_RC(h, rtnl_addr_list(h, AF_INET, NULL, NULL), -EINVAL);
+	/* the handle still answers after the stopped dump */
+	T(rtnl_link_index(h, "br0") == s.br);
+	rtnl_close(h);
+	return 0;
+}
+
+UNIT_TEST(rtnl_addr_listing)
+{
+	RUN_IN_NETNS(body_addr_list);
 }
 
 static int body_netns_moves(void)
