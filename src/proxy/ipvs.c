@@ -30,6 +30,7 @@
 #include "lib/dict.h"
 #include "lib/log.h"
 #include "lib/nftrun.h"
+#include "lib/vec.h"
 #include "proxy/ipvs_int.h"
 
 #define IPVS_NOT_AVAILABLE                                                                         \
@@ -245,18 +246,15 @@ static int ipvs_finish(pxb *b, bool addrs, bool table, char *err, size_t errlen)
 		const struct ipvsp_port *p = v;
 
 		pv[n++] = p;
-		if (p->n_bind && n_bind + p->n_bind > cap) {
-			size_t c = (n_bind + p->n_bind) * 2;
-			net_addr *nb = realloc(bind, c * sizeof(*nb));
+		if (p->n_bind) {
+			net_addr *nb = vec_grow(bind, &cap, n_bind, p->n_bind, sizeof(*bind));
 
 			if (!nb)
 				goto out;
 			bind = nb;
-			cap = c;
-		}
-		if (p->n_bind)
 			memcpy(bind + n_bind, p->bind, p->n_bind * sizeof(*bind));
-		n_bind += p->n_bind;
+			n_bind += p->n_bind;
+		}
 	}
 	if (addrs && (rc = ipvsd_sync(b->cfg.family, bind, n_bind, err, errlen)) < 0)
 		goto out;
@@ -440,18 +438,15 @@ static int ipvs_sync_full(pxb *b, const struct pxb_sync *s, struct pxb_result *r
 		}
 		/* Flatten, without a port's services' real servers being copied:
 		 * want[] borrows them. */
-		if (p->n_vs && n_want + p->n_vs > cap) {
-			size_t c = (n_want + p->n_vs) * 2;
-			struct ipvsp_vs *nv = realloc(want, c * sizeof(*nv));
+		if (p->n_vs) {
+			struct ipvsp_vs *nv = vec_grow(want, &cap, n_want, p->n_vs, sizeof(*want));
 
 			if (!nv)
 				goto out;
 			want = nv;
-			cap = c;
-		}
-		if (p->n_vs)
 			memcpy(want + n_want, p->vs, p->n_vs * sizeof(*want));
-		n_want += p->n_vs;
+			n_want += p->n_vs;
+		}
 	}
 	if (want) {
 		size_t u = 0;

@@ -22,6 +22,7 @@
 
 #include "agent/rtnl.h"
 #include "lib/nlbatch.h"
+#include "lib/vec.h"
 
 struct ipvsd_vec {
 	net_addr *v;
@@ -36,15 +37,11 @@ struct ipvsd_ctx {
 
 static int ipvsd_push(struct ipvsd_vec *v, const net_addr *a)
 {
-	if (v->n == v->cap) {
-		size_t cap = v->cap ? v->cap * 2 : 8;
-		net_addr *p = realloc(v->v, cap * sizeof(*p));
+	net_addr *p = vec_grow(v->v, &v->cap, v->n, 1, sizeof(*p));
 
-		if (!p)
-			return -ENOMEM;
-		v->v = p;
-		v->cap = cap;
-	}
+	if (!p)
+		return -ENOMEM;
+	v->v = p;
 	v->v[v->n++] = *a;
 	return 0;
 }

@@ -20,6 +20,7 @@
 #include <sys/socket.h>
 
 #include "lib/nlbatch.h"
+#include "lib/vec.h"
 
 /* Requests are small; replies to dumps fill up to a page or two each. */
 #define IPVSNL_RXBUF 32768
@@ -481,20 +482,15 @@ static int ipvsnl_vec_cb(const struct nlmsghdr *nlh, void *arg)
 		struct ipvsnl_svc s;
 		struct ipvsnl_dest d;
 	} e;
+	void *p;
 	int rc;
 
 	rc = vec->dest ? ipvsnl_parse_dest(nlh, vec->family, &e.d) : ipvsnl_parse_svc(nlh, &e.s);
 	if (rc < 0)
 		return 0; /* fwmark services, or something newer: not ours */
-	if (vec->n == vec->cap) {
-		size_t cap = vec->cap ? vec->cap * 2 : 16;
-		void *p = realloc(vec->v, cap * vec->size);
-
-		if (!p)
-			return -ENOMEM;
-		vec->v = p;
-		vec->cap = cap;
-	}
+	if (!(p = vec_grow(vec->v, &vec->cap, vec->n, 1, vec->size)))
+		return -ENOMEM;
+	vec->v = p;
 	memcpy((char *)vec->v + vec->n++ * vec->size, &e, vec->size);
 	return 0;
 }

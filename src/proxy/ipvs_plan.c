@@ -26,6 +26,7 @@
 #include <linux/ip_vs.h>
 
 #include "lib/buf.h"
+#include "lib/vec.h"
 
 int ipvsp_vs_cmp(const void *a, const void *b)
 {
@@ -319,15 +320,11 @@ done:
 static int ipvsp_push(struct ipvsp_ops *o, enum ipvsp_op_kind k, const struct ipvsnl_svc *s,
                       const struct ipvsnl_dest *d)
 {
-	if (o->n == o->cap) {
-		size_t cap = o->cap ? o->cap * 2 : 16;
-		struct ipvsp_op *v = realloc(o->v, cap * sizeof(*v));
+	struct ipvsp_op *v = vec_grow(o->v, &o->cap, o->n, 1, sizeof(*v));
 
-		if (!v)
-			return -ENOMEM;
-		o->v = v;
-		o->cap = cap;
-	}
+	if (!v)
+		return -ENOMEM;
+	o->v = v;
 	memset(&o->v[o->n], 0, sizeof(o->v[o->n]));
 	o->v[o->n].kind = k;
 	o->v[o->n].svc = *s;
