@@ -668,6 +668,24 @@ static void tk_cfg(struct tk *t)
 	t->cfg.cluster_cidr = rt_cidr("198.18.201.0/24");
 }
 
+/* The backend (rr) for t->cfg, and a netlink handle of our own: 0; 1 when
+ * this kernel has no IPVS (said, and allowed only outside the VM tier); -1
+ * on failure. */
+static int tk_create(struct tk *t, ipvsnl **nl, const char *what)
+{
+	int rc = pxb_ipvs_create(&t->cfg, "rr", &t->b, t->err, sizeof(t->err));
+
+	if (rc == -ENOTSUP) {
+		printf("    skip %s: %s\n", what, t->err);
+		return ti_ipvs_required() ? -1 : 1;
+	}
+	if (rc < 0 || ipvsnl_open(nl) < 0) {
+		printf("    child: create: %d %s\n", rc, t->err);
+		return -1;
+	}
+	return 0;
+}
+
 /* lo holds the endpoints and the client; a dummy link is the node. */
 static int tk_addrs(rtnl *h)
 {
@@ -697,15 +715,10 @@ static int tk_body(void)
 	net_addr a;
 
 	tk_cfg(&t);
-	rc = pxb_ipvs_create(&t.cfg, "rr", &t.b, t.err, sizeof(t.err));
-	if (rc == -ENOTSUP) {
+	if ((rc = tk_create(&t, &nl, "ipvs kernel tests")) != 0) {
 		rtnl_close(h);
-		T(!ti_ipvs_required());
-		printf("    skip ipvs kernel tests: %s\n", t.err);
-		return 0;
+		return rc < 0;
 	}
-	T(rc == 0);
-	T(ipvsnl_open(&nl) == 0);
 	T(tk_addrs(h) == 0);
 	T((l[0] = tk_listen(K_EP1, SOCK_STREAM)) >= 0 &&
 	  (l[1] = tk_listen(K_EP2, SOCK_STREAM)) >= 0);
@@ -904,15 +917,10 @@ static int tk_aff_body(void)
 
 	tk_cfg(&t);
 	t.cfg.ipvs_udp_timeout_s = 1;
-	rc = pxb_ipvs_create(&t.cfg, "rr", &t.b, t.err, sizeof(t.err));
-	if (rc == -ENOTSUP) {
+	if ((rc = tk_create(&t, &nl, "ipvs affinity timeout")) != 0) {
 		rtnl_close(h);
-		T(!ti_ipvs_required());
-		printf("    skip ipvs affinity timeout: %s\n", t.err);
-		return 0;
+		return rc < 0;
 	}
-	T(rc == 0);
-	T(ipvsnl_open(&nl) == 0);
 	T(ipvsnl_timeouts_get(nl, &to) == 0);
 	T(to.udp == 1 && to.tcp == 900 && to.tcp_fin == 120);
 	T(tk_addrs(h) == 0);
