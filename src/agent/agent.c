@@ -194,10 +194,7 @@ static int agent_proxy_start(agent *a)
 	pc.cluster_cidr = a->cfg.cluster_cidr;
 	pc.min_sync_ms = a->cfg.min_sync_ms;
 	pc.sync_period_ms = a->cfg.sync_period_ms;
-	pc.ipvs_scheduler = a->cfg.ipvs_scheduler;
-	pc.ipvs_tcp_timeout_ms = a->cfg.ipvs_timeout_ms[0];
-	pc.ipvs_tcpfin_timeout_ms = a->cfg.ipvs_timeout_ms[1];
-	pc.ipvs_udp_timeout_ms = a->cfg.ipvs_timeout_ms[2];
+	pc.ipvs = a->cfg.ipvs;
 	if (proxy_start(a->loop, a->api, &pc, &a->proxy, err, sizeof(err)) < 0) {
 		log_error("agent", "service proxy: %s", err);
 		return -1;

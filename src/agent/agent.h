@@ -13,6 +13,8 @@
 #ifndef SVCNET_AGENT_H
 #define SVCNET_AGENT_H
 
+#include "proxy/proxy.h"
+
 struct agent_config {
 	const char *kubeconfig;
 	const char *node_name;
@@ -21,14 +23,13 @@ struct agent_config {
 	const char *cluster_dns;
 	const char *cluster_domain;
 	const char *cluster_cidr;
-	const char *proxy_mode;     /* "nftables", "iptables", "userspace", "ipvs" or "none" */
-	const char *ipvs_scheduler; /* the proxy's --ipvs-scheduler (NULL: rr) */
-	int ipvs_timeout_ms[3];     /* the proxy's --ipvs-{tcp,tcpfin,udp}-timeout (0) */
-	const char *service_cidr;   /* routed to the bridge when a proxy runs (10.43.0.0/16) */
-	int min_sync_ms;            /* the proxy's --min-sync-period (1000) */
-	int sync_period_ms;         /* the proxy's --sync-period (30000) */
-	int heartbeat_s;            /* node status update frequency (10) */
-	int allow_host_netns;       /* run in pid 1's network namespace (a real node) */
+	const char *proxy_mode;      /* "nftables", "iptables", "userspace", "ipvs" or "none" */
+	struct proxy_ipvs_opts ipvs; /* the proxy's --ipvs-* flags */
+	const char *service_cidr;    /* routed to the bridge when a proxy runs (10.43.0.0/16) */
+	int min_sync_ms;             /* the proxy's --min-sync-period (1000) */
+	int sync_period_ms;          /* the proxy's --sync-period (30000) */
+	int heartbeat_s;             /* node status update frequency (10) */
+	int allow_host_netns;        /* run in pid 1's network namespace (a real node) */
 	const char *svcnet_dir; /* set by agent_run: <state>/bin, holding a link to this binary */
 };
 

@@ -34,11 +34,8 @@ static void agent_usage(FILE *f)
 	        "  --cluster-cidr CIDR      the whole pod network: traffic leaving it is\n"
 	        "                           masqueraded (default 10.42.0.0/16)\n"
 	        "  --proxy-mode MODE        service proxy: nftables (default), iptables,\n"
-	        "                           userspace, ipvs, or none; ebpf is not built yet\n"
-	        "  --ipvs-scheduler S       ipvs: " PXB_IPVS_SCHEDULERS " (default rr)\n"
-	        "  --ipvs-tcp-timeout D, --ipvs-tcpfin-timeout D, --ipvs-udp-timeout D\n"
-	        "                           ipvs: the node's IPVS connection timeouts (default\n"
-	        "                           0: the kernel's 900s, 120s, 300s)\n"
+	        "                           userspace, ipvs, or none; ebpf is not built "
+	        "yet\n" CMD_IPVS_USAGE
 	        "  --service-cidr CIDR      cluster IPs, routed to cni0 when a proxy runs\n"
 	        "                           (default 10.43.0.0/16)\n"
 	        "  --min-sync-period D      proxy: at most one sync per D (default 1s; 0 allowed)\n"
@@ -63,10 +60,7 @@ int cmd_agent(int argc, char **argv)
 	    {"proxy-mode", required_argument, NULL, 'p'},
 	    {"service-cidr", required_argument, NULL, 'S'},
 	    {"min-sync-period", required_argument, NULL, 'm'},
-	    {"ipvs-scheduler", required_argument, NULL, 'I'},
-	    {"ipvs-tcp-timeout", required_argument, NULL, 'T'},
-	    {"ipvs-tcpfin-timeout", required_argument, NULL, 'F'},
-	    {"ipvs-udp-timeout", required_argument, NULL, 'U'},
+	    CMD_IPVS_OPTIONS,
 	    {"sync-period", required_argument, NULL, 'P'},
 	    {"node-status-update-frequency", required_argument, NULL, 'f'},
 	    {"log-level", required_argument, NULL, 'v'},
@@ -75,7 +69,7 @@ int cmd_agent(int argc, char **argv)
 	    {NULL, 0, NULL, 0},
 	};
 	struct agent_config cfg = {0};
-	int o, lvl;
+	int o, lvl, r;
 
 	cfg.state_dir = "/var/lib/svcnet/agent";
 	cfg.cluster_dns = "10.43.0.10";
@@ -113,32 +107,8 @@ int cmd_agent(int argc, char **argv)
 		case 'p':
 			cfg.proxy_mode = optarg;
 			break;
-		case 'I':
-			if (pxb_ipvs_sched_valid(optarg) < 0) {
-				log_error("agent",
-				          "--ipvs-scheduler %s: one of " PXB_IPVS_SCHEDULERS,
-				          optarg);
-				return 2;
-			}
-			cfg.ipvs_scheduler = optarg;
-			break;
 		case 'S':
 			cfg.service_cidr = optarg;
-			break;
-		case 'T':
-			if (duration_flag("agent", "--ipvs-tcp-timeout", optarg, 0,
-			                  &cfg.ipvs_timeout_ms[0]) < 0)
-				return 2;
-			break;
-		case 'F':
-			if (duration_flag("agent", "--ipvs-tcpfin-timeout", optarg, 0,
-			                  &cfg.ipvs_timeout_ms[1]) < 0)
-				return 2;
-			break;
-		case 'U':
-			if (duration_flag("agent", "--ipvs-udp-timeout", optarg, 0,
-			                  &cfg.ipvs_timeout_ms[2]) < 0)
-				return 2;
 			break;
 		case 'm':
 			if (duration_flag("agent", "--min-sync-period", optarg, 0,
@@ -173,7 +143,10 @@ int cmd_agent(int argc, char **argv)
 			agent_usage(stdout);
 			return 0;
 		default:
-			agent_usage(stderr);
+			if ((r = cmd_ipvs_flag("agent", o, optarg, &cfg.ipvs)) > 0)
+				break;
+			if (r == 0)
+				agent_usage(stderr);
 			return 2;
 		}
 	}

@@ -30,4 +30,24 @@ struct cmd_daemon {
 int cmd_daemon_run(const char *kubeconfig, const struct cmd_daemon *d);
 int cmd_dns(int argc, char **argv);
 
+/* The IPVS mode's flags, the same for `svcnet proxy` and `svcnet agent`:
+ * their getopt entries (values above any letter), their usage lines, and
+ * the parsing of one: 1 when opt was one of them (into o), 0 when it is not,
+ * -1 for a bad value (said on stderr). */
+enum { CMD_OPT_IPVS_SCHED = 0x100, CMD_OPT_IPVS_TCP, CMD_OPT_IPVS_TCPFIN, CMD_OPT_IPVS_UDP };
+#define CMD_IPVS_OPTIONS                                                                           \
+	{"ipvs-scheduler", required_argument, NULL, CMD_OPT_IPVS_SCHED},                           \
+	    {"ipvs-tcp-timeout", required_argument, NULL, CMD_OPT_IPVS_TCP},                       \
+	    {"ipvs-tcpfin-timeout", required_argument, NULL, CMD_OPT_IPVS_TCPFIN},                 \
+	{                                                                                          \
+		"ipvs-udp-timeout", required_argument, NULL, CMD_OPT_IPVS_UDP                      \
+	}
+#define CMD_IPVS_USAGE                                                                             \
+	"  --ipvs-scheduler S       ipvs: " PXB_IPVS_SCHEDULERS " (default rr)\n"                  \
+	"  --ipvs-tcp-timeout D, --ipvs-tcpfin-timeout D, --ipvs-udp-timeout D\n"                  \
+	"                           ipvs: the node's IPVS connection timeouts (default\n"          \
+	"                           0: the kernel's 900s, 120s, 300s)\n"
+struct proxy_ipvs_opts;
+int cmd_ipvs_flag(const char *mod, int opt, const char *arg, struct proxy_ipvs_opts *o);
+
 #endif

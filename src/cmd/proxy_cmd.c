@@ -32,11 +32,7 @@ static void proxy_usage(FILE *f)
 	    "  --mode MODE              nftables (default), iptables, userspace (the\n"
 	    "                           proxy relays every connection itself; clients'\n"
 	    "                           addresses are lost, no SCTP) or ipvs (needs the\n"
-	    "                           kernel's ip_vs); ebpf is not built yet\n"
-	    "  --ipvs-scheduler S       ipvs: " PXB_IPVS_SCHEDULERS " (default rr)\n"
-	    "  --ipvs-tcp-timeout D, --ipvs-tcpfin-timeout D, --ipvs-udp-timeout D\n"
-	    "                           ipvs: the node's IPVS connection timeouts (default\n"
-	    "                           0: the kernel's 900s, 120s, 300s)\n"
+	    "                           kernel's ip_vs); ebpf is not built yet\n" CMD_IPVS_USAGE
 	    "  --udp-timeout D          userspace: a UDP flow ends after D idle (default 30s)\n"
 	    "  --cluster-cidr CIDR      the Pods' addresses: traffic to a cluster IP from\n"
 	    "                           elsewhere is masqueraded (default: unknown, so all)\n"
@@ -96,10 +92,7 @@ int cmd_proxy(int argc, char **argv)
 	    {"healthz-bind-address", required_argument, NULL, 'z'},
 	    {"service-proxy-name", required_argument, NULL, 'N'},
 	    {"udp-timeout", required_argument, NULL, 'u'},
-	    {"ipvs-scheduler", required_argument, NULL, 'S'},
-	    {"ipvs-tcp-timeout", required_argument, NULL, 'T'},
-	    {"ipvs-tcpfin-timeout", required_argument, NULL, 'F'},
-	    {"ipvs-udp-timeout", required_argument, NULL, 'U'},
+	    CMD_IPVS_OPTIONS,
 	    {"cleanup", no_argument, NULL, 'C'},
 	    {"log-level", required_argument, NULL, 'v'},
 	    {"allow-host-netns", no_argument, NULL, 'H'},
@@ -108,7 +101,7 @@ int cmd_proxy(int argc, char **argv)
 	};
 	struct proxy_config cfg = {0};
 	const char *kubeconfig = NULL;
-	int o, lvl, cleanup = 0, host_ok = 0;
+	int o, lvl, r, cleanup = 0, host_ok = 0;
 
 	cfg.min_sync_ms = 1000;
 	optind = 1;
@@ -153,30 +146,6 @@ int cmd_proxy(int argc, char **argv)
 			                  &cfg.udp_timeout_ms) < 0)
 				return 2;
 			break;
-		case 'S':
-			if (pxb_ipvs_sched_valid(optarg) < 0) {
-				log_error("proxy",
-				          "--ipvs-scheduler %s: one of " PXB_IPVS_SCHEDULERS,
-				          optarg);
-				return 2;
-			}
-			cfg.ipvs_scheduler = optarg;
-			break;
-		case 'T':
-			if (duration_flag("proxy", "--ipvs-tcp-timeout", optarg, 0,
-			                  &cfg.ipvs_tcp_timeout_ms) < 0)
-				return 2;
-			break;
-		case 'F':
-			if (duration_flag("proxy", "--ipvs-tcpfin-timeout", optarg, 0,
-			                  &cfg.ipvs_tcpfin_timeout_ms) < 0)
-				return 2;
-			break;
-		case 'U':
-			if (duration_flag("proxy", "--ipvs-udp-timeout", optarg, 0,
-			                  &cfg.ipvs_udp_timeout_ms) < 0)
-				return 2;
-			break;
 		case 'C':
 			cleanup = 1;
 			break;
@@ -195,7 +164,10 @@ int cmd_proxy(int argc, char **argv)
 			proxy_usage(stdout);
 			return 0;
 		default:
-			proxy_usage(stderr);
+			if ((r = cmd_ipvs_flag("proxy", o, optarg, &cfg.ipvs)) > 0)
+				break;
+			if (r == 0)
+				proxy_usage(stderr);
 			return 2;
 		}
 	}

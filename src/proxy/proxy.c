@@ -215,10 +215,10 @@ static int proxy_backends(proxy *p, char *err, size_t errlen)
 	bc.masq_mark = PXB_MASQ_MARK_DEFAULT;
 	bc.loop = p->loop;
 	bc.udp_timeout_ms = p->cfg.udp_timeout_ms > 0 ? (unsigned)p->cfg.udp_timeout_ms : 0;
-	bc.ipvs_scheduler = p->cfg.ipvs_scheduler;
-	bc.ipvs_tcp_timeout_s = proxy_secs(p->cfg.ipvs_tcp_timeout_ms);
-	bc.ipvs_tcpfin_timeout_s = proxy_secs(p->cfg.ipvs_tcpfin_timeout_ms);
-	bc.ipvs_udp_timeout_s = proxy_secs(p->cfg.ipvs_udp_timeout_ms);
+	bc.ipvs_scheduler = p->cfg.ipvs.scheduler;
+	bc.ipvs_tcp_timeout_s = proxy_secs(p->cfg.ipvs.tcp_timeout_ms);
+	bc.ipvs_tcpfin_timeout_s = proxy_secs(p->cfg.ipvs.tcpfin_timeout_ms);
+	bc.ipvs_udp_timeout_s = proxy_secs(p->cfg.ipvs.udp_timeout_ms);
 	p->fam[0].family = AF_INET;
 	p->nfam = 1;
 	return p->ops->create(&bc, &p->fam[0].be, err, errlen);

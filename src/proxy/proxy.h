@@ -29,6 +29,15 @@
 #include "client/httpc.h"
 #include "lib/ev.h"
 
+/* The IPVS mode's own flags, shared by `svcnet proxy` and `svcnet agent`
+ * (cmd_ipvs_flag). */
+struct proxy_ipvs_opts {
+	const char *scheduler; /* --ipvs-scheduler (NULL: rr) */
+	/* --ipvs-tcp-timeout, --ipvs-tcpfin-timeout, --ipvs-udp-timeout (0: the
+	 * kernel's); whole seconds, rounded up. */
+	int tcp_timeout_ms, tcpfin_timeout_ms, udp_timeout_ms;
+};
+
 struct proxy_config {
 	const char *mode;      /* "nftables" (default), "iptables" or "userspace" */
 	const char *node_name; /* required */
@@ -36,17 +45,14 @@ struct proxy_config {
 	 * then every packet to a cluster IP is masqueraded. */
 	const char *cluster_cidr;
 	bool masquerade_all;
-	const char *proxy_name;     /* service.kubernetes.io/service-proxy-name; NULL: default */
-	int min_sync_ms;            /* --min-sync-period; 0 allowed (default 1000) */
-	int sync_period_ms;         /* --sync-period (30000) */
-	int canary_ms;              /* how often the canary is checked (5000) */
-	const char *metrics_addr;   /* "127.0.0.1:10249" by default; "" for none */
-	const char *healthz_addr;   /* "0.0.0.0:10256" by default; "" for none */
-	int udp_timeout_ms;         /* userspace: --udp-timeout (0: 30 s) */
-	const char *ipvs_scheduler; /* ipvs: --ipvs-scheduler (NULL: rr) */
-	/* ipvs: --ipvs-tcp-timeout, --ipvs-tcpfin-timeout, --ipvs-udp-timeout
-	 * (0: the kernel's); whole seconds, rounded up. */
-	int ipvs_tcp_timeout_ms, ipvs_tcpfin_timeout_ms, ipvs_udp_timeout_ms;
+	const char *proxy_name;   /* service.kubernetes.io/service-proxy-name; NULL: default */
+	int min_sync_ms;          /* --min-sync-period; 0 allowed (default 1000) */
+	int sync_period_ms;       /* --sync-period (30000) */
+	int canary_ms;            /* how often the canary is checked (5000) */
+	const char *metrics_addr; /* "127.0.0.1:10249" by default; "" for none */
+	const char *healthz_addr; /* "0.0.0.0:10256" by default; "" for none */
+	int udp_timeout_ms;       /* userspace: --udp-timeout (0: 30 s) */
+	struct proxy_ipvs_opts ipvs;
 };
 
 /* Defaults for every zero field. */
